@@ -1,0 +1,61 @@
+"""The format-neutral document model every reader produces.
+
+A reader turns a file into an ordered list of blocks: paragraphs of prose and grids
+(tables after span expansion). Each cell keeps where it came from so that every
+value in the warehouse can point back into the file.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class ExtractionError(Exception):
+    """A file that cannot be read; the message must tell a person what to do."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    ref: str
+    """Provenance inside the file, e.g. "line 41" or "p3/t1/r5/c2"."""
+    row: int = 0
+    col: int = 0
+    rowspan: int = 1
+    colspan: int = 1
+    is_span_copy: bool = False
+    """True where a merged cell is repeated at a grid position it covers (not its origin)."""
+
+
+@dataclass
+class Grid:
+    rows: list[list[Cell]]
+    ref: str = ""
+
+
+@dataclass
+class Paragraph:
+    text: str
+    ref: str = ""
+
+
+Block = Paragraph | Grid
+
+
+@dataclass
+class ReadResult:
+    """What a reader returns: the blocks in reading order plus notes on anything odd."""
+
+    format: str
+    blocks: list[Block]
+    warnings: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        """All prose and cell text in reading order, for title/year/prose checks."""
+        parts: list[str] = []
+        for block in self.blocks:
+            if isinstance(block, Paragraph):
+                parts.append(block.text)
+            else:
+                for row in block.rows:
+                    parts.append("\t".join(c.text for c in row if not c.is_span_copy))
+        return "\n".join(parts)
