@@ -1,0 +1,113 @@
+"""One file in, one document's long rows, notes and checks out. No database involved."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from extractors.detect import detect_format
+from extractors.model import ExtractionError, ReadResult
+from extractors.registry import read_bytes
+from gongkai import EXTRACTOR_VERSION
+from transforms.checks import CheckResult, run_checks
+from transforms.identity import identify
+from transforms.inference import infer_short_rows
+from transforms.matcher import match_document
+from transforms.regions import gazetteer
+from transforms.rows import LongValue, Note, build_long_values
+
+MIN_MATCHED_ROWS = 3
+
+
+def document_id_for(sha256: str) -> str:
+    """Ids derive from the content: the same bytes always get the same id."""
+    return sha256[:16]
+
+
+@dataclass
+class Extraction:
+    document: dict
+    values: list[LongValue] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return str(self.document["status"])
+
+    def to_json(self) -> dict:
+        return {
+            "document": self.document,
+            "values": [asdict(v) for v in self.values],
+            "checks": [asdict(c) for c in self.checks],
+            "notes": [asdict(n) for n in self.notes],
+        }
+
+
+def base_document(path: Path, data: bytes) -> dict:
+    sha256 = hashlib.sha256(data).hexdigest()
+    return {
+        "document_id": document_id_for(sha256),
+        "sha256": sha256,
+        "source": str(path),
+        "format": detect_format(data),
+        "size_bytes": len(data),
+        "title": None, "unit": None, "unit_type": None, "unit_key": None,
+        "region_code": None, "region_status": None, "region_method": None, "region_candidates": None,
+        "township": None, "county": None, "city": None, "province": None,
+        "year": None, "year_source": None, "template_version": None,
+        "status": "quarantined", "error": None,
+        "extractor_version": EXTRACTOR_VERSION,
+        "ingested_at": datetime.now(timezone.utc).replace(tzinfo=None),
+    }
+
+
+def quarantined(document: dict, reason: str) -> Extraction:
+    document.update(status="quarantined", error=reason)
+    return Extraction(document)
+
+
+def extract_bytes(path: Path, data: bytes, scope_code: str | None = None) -> Extraction:
+    document = base_document(path, data)
+    try:
+        read = read_bytes(data, path.name)
+    except ExtractionError as exc:
+        return quarantined(document, f"{path.name}: {exc}")
+    document["format"] = read.format
+    return extract_read(document, read, scope_code)
+
+
+def extract_read(document: dict, read: ReadResult, scope_code: str | None = None) -> Extraction:
+    name = Path(document["source"]).name
+    text = read.text()
+    identity = identify(text.split("\n"), text, scope_code)
+    match = match_document(read)
+    document.update(title=identity.title, unit=identity.unit, year=identity.year, year_source=identity.year_source)
+    _apply_region(document, identity.region)
+    if len(match.rows) < MIN_MATCHED_ROWS:
+        kind = f"titled '{identity.title}'" if identity.title else "with no 政府信息公开工作年度报告 title"
+        return quarantined(document, f"{name}: no template tables found (document {kind}); not a 政府信息公开 annual report, or its tables are images")
+    if identity.year is None:
+        return quarantined(document, f"{name}: no report year in the title or a statistical-period sentence (统计期限…); add the year to the source configuration or fix the title")
+    values, notes, short_rows = build_long_values(match)
+    notes.extend(infer_short_rows(values, short_rows))
+    notes[:0] = [Note(None, None, "info", note) for note in match.notes + read.warnings]
+    document.update(template_version=match.template_version, status="loaded", error=None)
+    return Extraction(document, values, run_checks(values), notes)
+
+
+def _apply_region(document: dict, region) -> None:
+    document.update(
+        region_status=region.status, region_method=region.method, unit_type=region.unit_type,
+        region_candidates=" ".join(region.candidates) if region.status == "ambiguous" else None,
+    )
+    if region.region_code:
+        document["region_code"] = region.region_code
+        document.update(gazetteer().full_names(region.region_code))
+    keyed_by_region = region.region_code and region.unit_type in ("township", "county", "city", "province")
+    document["unit_key"] = region.region_code if keyed_by_region else f"{region.region_code or ''}:{document['unit'] or document['title'] or document['document_id']}"
+
+
+def extract_file(path: Path, scope_code: str | None = None) -> Extraction:
+    return extract_bytes(path, path.read_bytes(), scope_code)

@@ -1,0 +1,80 @@
+"""Which unit and which year a report is about, from its title or its statistical-period sentence."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from transforms.labels import collapse
+from transforms.regions import Resolution, gazetteer
+
+TITLE_MARK = re.compile(r"政府信息公开.{0,6}(?:年度报告|年报|工作报告)")
+TITLE_YEAR = re.compile(r"((?:19|20)\d{2})年度?")
+PERIOD_YEAR = re.compile(r"(?:统计期限|统计年限|统计时限|统计周期|数据统计)[^。]{0,20}?((?:19|20)\d{2})年0?1月0?1日")
+PERIOD_FALLBACK = re.compile(r"自((?:19|20)\d{2})年0?1月0?1日(?:起)?至\1年12月31日")
+MARKDOWN = re.compile(r"^[#>*\s]+")
+TITLE_SEARCH_LINES = 12
+
+
+@dataclass
+class DocumentIdentity:
+    title: str | None
+    unit: str | None
+    year: int | None
+    year_source: str | None
+    region: Resolution
+
+
+def find_title(lines: list[str]) -> str | None:
+    """The first line naming the report, joined with the line before when the unit sits above it."""
+    cleaned = [MARKDOWN.sub("", collapse(line)) for line in lines if line.strip()]
+    for i, line in enumerate(cleaned[:TITLE_SEARCH_LINES]):
+        found = TITLE_MARK.search(line)
+        if not found:
+            continue
+        title = line[: found.end()]
+        if TITLE_YEAR.match(title) and i > 0 and len(cleaned[i - 1]) <= 30:
+            title = cleaned[i - 1] + title
+        return title
+    return None
+
+
+def find_year(title: str | None, text: str) -> tuple[int | None, str | None]:
+    if title:
+        found = TITLE_YEAR.search(title)
+        if found:
+            return int(found.group(1)), "title"
+    flat = collapse(text)
+    for pattern in (PERIOD_YEAR, PERIOD_FALLBACK):
+        found = pattern.search(flat)
+        if found:
+            return int(found.group(1)), "statistical period"
+    return None, None
+
+
+def unit_from_title(title: str | None) -> str | None:
+    if not title:
+        return None
+    found = TITLE_YEAR.search(title)
+    unit = title[: found.start()] if found else TITLE_MARK.split(title)[0]
+    unit = unit.strip("关于的 ")
+    return unit or None
+
+
+def identify(lines: list[str], text: str, scope_code: str | None = None) -> DocumentIdentity:
+    title = find_title(lines)
+    year, year_source = find_year(title, text)
+    unit = unit_from_title(title)
+    region = gazetteer().resolve(unit, text, scope_code) if unit else gazetteer().resolve("", text, scope_code)
+    return DocumentIdentity(title, _display_unit(unit, region), year, year_source, region)
+
+
+def _display_unit(unit: str | None, region: Resolution) -> str | None:
+    """湘潭县易俗河镇 is the township 易俗河镇: drop a county prefix when what remains is the division itself."""
+    if not unit or region.region_code is None:
+        return unit
+    division = gazetteer().by_code[region.region_code]
+    for parent in gazetteer().parents(region.region_code):
+        prefix = gazetteer().by_code[parent].name
+        if unit.startswith(prefix) and unit[len(prefix):] == division.name:
+            return division.name
+    return unit

@@ -1,0 +1,141 @@
+"""Resolve a reporting unit's name to an administrative division code.
+
+Township names repeat across China (88 × 城关镇), so a name resolves only when it is unique,
+or when the county or city (from the title, the source's configuration or the text) leaves
+one candidate. Otherwise the result says it is ambiguous and lists the candidates.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from gongkai.paths import ADMIN_DIVISIONS
+
+MAX_NAME_CHARS = 16
+GOVERNMENT_SUFFIXES = ("人民政府", "政府")
+PLACEHOLDER_CITIES = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
+
+
+@dataclass(frozen=True)
+class Division:
+    code: str
+    name: str
+    level: str  # township | county | city | province
+    county_code: str | None
+    city_code: str | None
+    province_code: str
+
+
+@dataclass
+class Resolution:
+    status: str  # resolved | ambiguous | unresolved
+    region_code: str | None = None
+    level: str | None = None
+    unit_type: str | None = None  # township | county | city | province | department
+    method: str = ""
+    candidates: list[str] = field(default_factory=list)
+
+
+class Gazetteer:
+    """All divisions from data/admin_divisions, indexed by every name a report may print."""
+
+    def __init__(self) -> None:
+        self.by_code: dict[str, Division] = {}
+        self.names: dict[str, list[str]] = {}
+        self._load()
+
+    def _rows(self, name: str) -> list[dict[str, str]]:
+        with open(ADMIN_DIVISIONS / name, encoding="utf-8", newline="") as fh:
+            return list(csv.DictReader(fh))
+
+    def _add(self, division: Division, *names: str) -> None:
+        self.by_code[division.code] = division
+        for name in dict.fromkeys(names):
+            if name:
+                self.names.setdefault(name, []).append(division.code)
+
+    def _load(self) -> None:
+        for row in self._rows("provinces.csv"):
+            self._add(Division(row["code"], row["name"], "province", None, None, row["code"]), row["name"])
+        for row in self._rows("cities.csv"):
+            if row["name"] in PLACEHOLDER_CITIES:
+                self.by_code[row["code"]] = Division(row["code"], row["name"], "city", None, row["code"], row["provinceCode"])
+                continue
+            self._add(Division(row["code"], row["name"], "city", None, row["code"], row["provinceCode"]), row["name"])
+        for row in self._rows("areas.csv"):
+            self._add(Division(row["code"], row["name"], "county", row["code"], row["cityCode"], row["provinceCode"]), row["name"])
+        for row in self._rows("streets.csv"):
+            division = Division(row["code"], row["name"], "township", row["areaCode"], row["cityCode"], row["provinceCode"])
+            self._add(division, row["name"], self._without_parent_prefix(division))
+
+    def _without_parent_prefix(self, division: Division) -> str:
+        """济源市承留镇 is printed as 承留镇: index the name without its county or city prefix."""
+        for parent_code in (division.county_code, division.city_code):
+            parent = self.by_code.get(parent_code or "")
+            if parent and division.name.startswith(parent.name) and len(division.name) > len(parent.name) + 1:
+                return division.name[len(parent.name):]
+        return division.name
+
+    def find_names(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, name) of every division name inside text."""
+        found = []
+        for start in range(len(text)):
+            for end in range(start + 2, min(len(text), start + MAX_NAME_CHARS) + 1):
+                if text[start:end] in self.names:
+                    found.append((start, end, text[start:end]))
+        return found
+
+    def full_names(self, code: str) -> dict[str, str | None]:
+        division = self.by_code[code]
+
+        def name(c: str | None) -> str | None:
+            found = self.by_code.get(c or "")
+            return found.name if found and found.name not in PLACEHOLDER_CITIES else None
+
+        return {
+            "township": division.name if division.level == "township" else None,
+            "county": name(division.county_code),
+            "city": name(division.city_code),
+            "province": name(division.province_code),
+        }
+
+    def parents(self, code: str) -> set[str]:
+        division = self.by_code[code]
+        return {c for c in (division.county_code, division.city_code, division.province_code) if c} - {code}
+
+    def resolve(self, unit: str, context: str = "", scope_code: str | None = None) -> Resolution:
+        hits = self.find_names(unit)
+        for level in ("township", "county", "city", "province"):
+            codes = sorted({c for _, _, name in hits for c in self.names[name] if self.by_code[c].level == level})
+            if not codes:
+                continue
+            longest = max(len(name) for _, _, name in hits if any(self.by_code[c].level == level for c in self.names[name]))
+            codes = [c for c in codes if any(len(n) == longest and c in self.names[n] for _, _, n in hits)]
+            return self._narrow(codes, level, unit, hits, context, scope_code)
+        return Resolution("unresolved", method=f"no division name found in '{unit}'")
+
+    def _narrow(self, codes: list[str], level: str, unit: str, hits, context: str, scope_code: str | None) -> Resolution:
+        methods = []
+        named_in_unit = {c for _, _, n in hits for c in self.names[n]}
+        steps = (
+            ("county or city in the title", lambda c: bool(self.parents(c) & named_in_unit)),
+            ("the source's county", lambda c: scope_code is not None and (c == scope_code or scope_code in self.parents(c))),
+            ("county or city named in the text", lambda c: any(self.by_code[p].name in context for p in self.parents(c) if self.by_code[p].level != "province")),
+        )
+        for method, keep in steps:
+            if len(codes) == 1:
+                break
+            narrowed = [c for c in codes if keep(c)]
+            if narrowed:
+                codes = narrowed
+                methods.append(method)
+        unit_type = level if level == "township" or unit.endswith(GOVERNMENT_SUFFIXES) or unit == self.by_code[codes[0]].name else "department"
+        if len(codes) == 1:
+            return Resolution("resolved", codes[0], level, unit_type, "unique name" if not methods else "name + " + " + ".join(methods), codes)
+        return Resolution("ambiguous", None, level, unit_type, f"{len(codes)} divisions share this name", codes)
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    return Gazetteer()
