@@ -1,0 +1,169 @@
+"""`gongkai ingest`: files and folders in, a published warehouse out.
+
+Incremental by content hash + extractor version: bytes already loaded by the same extractor
+are not read again. The warehouse is built aside and swapped in once, at the end.
+"""
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from gongkai import EXTRACTOR_VERSION
+from gongkai.extract import Extraction
+from gongkai.workers import Job, Limits, extract_many
+from warehouse.load import ensure_dimensions, known_documents, load_extractions, record_sources, update_supersession
+from warehouse.store import connect_read_only, staged
+
+BATCH = 200
+SKIPPED_NAMES = (".", "~$")
+
+
+@dataclass
+class IngestSummary:
+    db: Path
+    files_seen: int = 0
+    loaded: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    duplicates: int = 0
+    superseded: int = 0
+    failed_checks: int = 0
+    problems: list[str] = field(default_factory=list)
+    new_documents: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [
+            f"warehouse: {self.db}",
+            f"files: {self.files_seen}  loaded: {self.loaded}  unchanged: {self.unchanged}  "
+            f"quarantined: {self.quarantined}  duplicates: {self.duplicates}  superseded (total): {self.superseded}  "
+            f"failed checks: {self.failed_checks}",
+        ]
+        out += [f"  quarantined: {p}" for p in self.problems]
+        return out
+
+
+def discover(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files under the given paths, recursively, in a stable order; hidden and lock files skipped."""
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                if not any(part.startswith(SKIPPED_NAMES) for part in child.relative_to(path).parts):
+                    yield child
+        elif path.is_file():
+            yield path
+        else:
+            raise FileNotFoundError(f"{path}: no such file or folder")
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def ingest(
+    paths: Iterable[Path],
+    db: Path,
+    scope: Callable[[Path], str | None] = lambda _: None,
+    limits: Limits = Limits(),
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> IngestSummary:
+    summary = IngestSummary(db=Path(db))
+    started = datetime.now(timezone.utc).replace(tzinfo=None)
+    known = _known(Path(db))
+    todo: list[Job] = []
+    seen_now: set[str] = set()
+    new_sources = []
+    for path in discover(paths):
+        summary.files_seen += 1
+        sha = sha256_of(path)
+        version, sources = known.get(sha, (None, set()))
+        if sha in seen_now or (sources and str(path) not in sources):
+            summary.duplicates += 1
+            if str(path) not in sources:
+                new_sources.append((sha[:16], str(path), started))
+            if sha in seen_now or version == EXTRACTOR_VERSION:
+                continue
+        seen_now.add(sha)
+        if version == EXTRACTOR_VERSION:
+            summary.unchanged += 1
+            continue
+        todo.append(Job(path, scope(path)))
+    if not todo and not new_sources and Path(db).exists():
+        summary.superseded = _count_superseded(Path(db))
+        return summary  # nothing new: the published warehouse stays as it is, untouched
+    with staged(Path(db)) as con:
+        ensure_dimensions(con)
+        done = 0
+        for batch in _batches(extract_many(todo, limits, workers), BATCH):
+            load_extractions(con, batch)
+            for extraction in batch:
+                _count(summary, extraction)
+            done += len(batch)
+            if progress:
+                progress(done, len(todo))
+        if new_sources:
+            present = _ids(con)
+            record_sources(con, [s for s in new_sources if s[0] in present])
+        summary.superseded = update_supersession(con)
+        _record_run(con, summary, started)
+    return summary
+
+
+def _known(db: Path) -> dict[str, tuple[str, set[str]]]:
+    if not db.exists():
+        return {}
+    con = connect_read_only(db)
+    try:
+        return known_documents(con)
+    finally:
+        con.close()
+
+
+def _count_superseded(db: Path) -> int:
+    con = connect_read_only(db)
+    try:
+        return con.execute("SELECT count(*) FROM dim_document WHERE status = 'superseded'").fetchone()[0]
+    finally:
+        con.close()
+
+
+def _ids(con) -> set[str]:
+    return {row[0] for row in con.execute("SELECT document_id FROM dim_document").fetchall()}
+
+
+def _count(summary: IngestSummary, extraction: Extraction) -> None:
+    if extraction.status == "loaded":
+        summary.loaded += 1
+        summary.new_documents.append(extraction.document["document_id"])
+        summary.failed_checks += sum(1 for c in extraction.checks if c.passed is False)
+    else:
+        summary.quarantined += 1
+        summary.problems.append(str(extraction.document["error"]))
+
+
+def _batches(items: Iterable[Extraction], size: int) -> Iterator[list[Extraction]]:
+    batch: list[Extraction] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _record_run(con, summary: IngestSummary, started: datetime) -> None:
+    con.execute(
+        "INSERT INTO load_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [uuid.uuid4().hex, started, datetime.now(timezone.utc).replace(tzinfo=None), summary.files_seen, summary.loaded,
+         summary.unchanged, summary.quarantined, summary.duplicates, summary.superseded, summary.failed_checks, EXTRACTOR_VERSION],
+    )

@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: star schema, analyst views, staged builds swapped in atomically."""

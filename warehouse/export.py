@@ -1,0 +1,161 @@
+"""CSV and XLSX summaries for provincial offices: one folder per province and year.
+
+Files are UTF-8 with a BOM so Excel and WPS open them, headers are Chinese with the ids
+beside them, the column order is stable, and text cells that a spreadsheet would run as a
+formula are neutralised.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from warehouse.store import connect_read_only
+
+UNKNOWN_PROVINCE = "未识别省份"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+SEMANTIC_ZH = {"number": "数值", "zero": "零", "blank": "空白", "na": "不适用", "inferred": "推定", "missing": "缺失", "text": "文字"}
+ID_COLUMNS = {
+    "document_id": "文档编号(document_id)", "unit": "单位(unit)", "region_code": "区划代码(region_code)",
+    "township": "乡镇(township)", "county": "县区(county)", "city": "地市(city)", "province": "省份(province)",
+    "year": "年度(year)", "template_version": "模板版本(template_version)",
+}
+LONG_COLUMNS = {
+    **{k: v for k, v in ID_COLUMNS.items() if k != "template_version"},
+    "metric_id": "指标编号(metric_id)", "label_zh": "指标名称", "applicant": "申请人类型编号(applicant)",
+    "applicant_zh": "申请人类型", "value": "数值(value)", "value_semantic_zh": "值类型(value_semantic)", "source_ref": "原文位置(source_ref)",
+}
+CHECK_COLUMNS = {
+    "document_id": "文档编号(document_id)", "unit": "单位(unit)", "region_code": "区划代码(region_code)", "year": "年度(year)",
+    "check_id": "规则编号(check_id)", "description": "规则说明", "metric_id": "指标编号(metric_id)",
+    "applicant": "申请人类型编号(applicant)", "result": "结果(passed)", "reported": "报告数(reported)",
+    "expected": "分项合计(expected)", "detail": "说明(detail)",
+}
+FILES = {"wide": "单位年度宽表.csv", "long": "明细长表.csv", "checks": "勾稽检查.csv"}
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that start like a formula with an apostrophe (CSV injection)."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v)
+    return out
+
+
+def _where(province: str | None, year: int | None, alias: str = "d") -> tuple[str, list]:
+    clauses, params = [f"{alias}.status = 'loaded'"], []
+    if province:
+        clauses.append(f"{alias}.province = ?")
+        params.append(province)
+    if year:
+        clauses.append(f"{alias}.year = ?")
+        params.append(year)
+    return " AND ".join(clauses), params
+
+
+def _long(con, where: str, params: list) -> pd.DataFrame:
+    return con.execute(f"""
+        SELECT d.document_id, d.unit, d.region_code, d.township, d.county, d.city, d.province, d.year,
+               v.metric_id, m.label_zh, v.applicant, a.label_zh AS applicant_zh, v.value, v.value_semantic, v.source_ref
+        FROM fact_value v JOIN dim_document d USING (document_id)
+        JOIN dim_metric m USING (metric_id) LEFT JOIN dim_applicant a USING (applicant)
+        WHERE {where}
+        ORDER BY d.province, d.year, d.county, d.unit, d.document_id, m.sort_order, a.sort_order
+    """, params).df()
+
+
+def _wide(con, long: pd.DataFrame, where: str, params: list) -> pd.DataFrame:
+    documents = con.execute(f"""
+        SELECT d.document_id, d.unit, d.region_code, d.township, d.county, d.city, d.province, d.year, d.template_version
+        FROM dim_document d WHERE {where} ORDER BY d.province, d.year, d.county, d.unit, d.document_id
+    """, params).df()
+    metric_order = con.execute("""
+        SELECT m.metric_id, m.label_zh, a.applicant, a.label_zh FROM dim_metric m
+        LEFT JOIN dim_applicant a ON m.by_applicant ORDER BY m.sort_order, a.sort_order
+    """).fetchall()
+    if long.empty:
+        return documents.rename(columns=ID_COLUMNS)
+    keyed = long.assign(column=long["metric_id"] + long["applicant"].map(lambda a: f"/{a}" if isinstance(a, str) else ""))
+    pivot = keyed.pivot_table(index="document_id", columns="column", values="value", aggfunc="first", dropna=False)
+    headers = {}
+    for metric_id, label, applicant, applicant_zh in metric_order:
+        column = metric_id + (f"/{applicant}" if applicant else "")
+        if column in pivot.columns:
+            headers[column] = f"{label}" + (f"·{applicant_zh}" if applicant_zh else "") + f" ({column})"
+    pivot = pivot[list(headers)].rename(columns=headers)
+    return documents.merge(pivot, left_on="document_id", right_index=True, how="left").rename(columns=ID_COLUMNS)
+
+
+def _checks(con, where: str, params: list) -> pd.DataFrame:
+    frame = con.execute(f"""
+        SELECT d.document_id, d.unit, d.region_code, d.year, c.check_id, c.metric_id, c.applicant, c.passed,
+               c.reported, c.expected, c.detail
+        FROM fact_check c JOIN dim_document d USING (document_id)
+        WHERE {where} ORDER BY d.province, d.year, d.unit, d.document_id, c.check_id, c.metric_id, c.applicant
+    """, params).df()
+    from transforms.checks import rules
+
+    descriptions = {r.check_id: r.description for r in rules()}
+    frame.insert(5, "description", frame["check_id"].map(descriptions))
+    frame["result"] = frame.pop("passed").map(lambda p: "无法判断" if pd.isna(p) else ("通过" if p else "不通过"))
+    return frame[list(CHECK_COLUMNS)].rename(columns=CHECK_COLUMNS)
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
+    neutralise(frame).to_csv(path, index=False, encoding="utf-8-sig")
+    return path
+
+
+def _write_xlsx(frames: dict[str, pd.DataFrame], path: Path) -> Path:
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in frames.items():
+            neutralise(frame).to_excel(writer, sheet_name=name[:31], index=False)
+    return path
+
+
+def _dictionary(province: str, year: int, counts: dict[str, int]) -> str:
+    lines = [
+        f"# {province} {year}年 政府信息公开工作年度报告数据", "",
+        "由 gongkai 从各单位公开的年度报告中提取。编码 UTF-8（带 BOM），可用 Excel、WPS 直接打开。", "",
+        f"- {FILES['wide']}：每个单位、每个年度一行（{counts['wide']} 行）；列名为“指标名称·申请人类型 (metric_id/applicant)”。",
+        f"- {FILES['long']}：每个数值一行（{counts['long']} 行）。",
+        f"- {FILES['checks']}：勾稽关系检查，每份报告 × 规则 × 列一行（{counts['checks']} 行）。", "",
+        "## 值类型 (value_semantic)", "",
+        *[f"- {zh}（{en}）" for en, zh in SEMANTIC_ZH.items()], "",
+        "空白、不适用、缺失的格子没有数值（不是 0）；“推定”是报告漏印、但勾稽关系和非负性能唯一确定的数值。",
+        "勾稽检查“不通过”只记录问题，不修改报告的数字；“无法判断”表示相关格子空白或缺失。", "",
+        "## 列", "",
+        *[f"- {v}" for v in {**ID_COLUMNS, **LONG_COLUMNS, **CHECK_COLUMNS}.values()], "",
+        "以 = + - @ 开头的文字前加了单引号，防止电子表格把它当作公式执行。", "",
+    ]
+    return "\n".join(lines)
+
+
+def export(db: Path, out: Path, province: str | None = None, year: int | None = None) -> list[Path]:
+    con = connect_read_only(db)
+    written: list[Path] = []
+    try:
+        where, params = _where(province, year)
+        groups = con.execute(f"SELECT DISTINCT coalesce(d.province, '{UNKNOWN_PROVINCE}'), d.year FROM dim_document d WHERE {where} ORDER BY 1, 2", params).fetchall()
+        for group_province, group_year in groups:
+            province_clause = "d.province IS NULL" if group_province == UNKNOWN_PROVINCE else "d.province = ?"
+            group_where = f"d.status = 'loaded' AND {province_clause} AND d.year = ?"
+            group_params = ([] if group_province == UNKNOWN_PROVINCE else [group_province]) + [group_year]
+            folder = out / group_province / str(group_year)
+            folder.mkdir(parents=True, exist_ok=True)
+            long = _long(con, group_where, group_params)
+            frames = {
+                "wide": _wide(con, long, group_where, group_params),
+                "long": long.assign(value_semantic_zh=long["value_semantic"].map(SEMANTIC_ZH))[list(LONG_COLUMNS)].rename(columns=LONG_COLUMNS),
+                "checks": _checks(con, group_where, group_params),
+            }
+            for key, frame in frames.items():
+                written.append(_write_csv(frame, folder / FILES[key]))
+            written.append(_write_xlsx({FILES[k].removesuffix(".csv"): f for k, f in frames.items()}, folder / f"{group_province}_{group_year}.xlsx"))
+            readme = folder / "数据说明.md"
+            readme.write_text(_dictionary(group_province, group_year, {k: len(f) for k, f in frames.items()}), encoding="utf-8-sig")
+            written.append(readme)
+    finally:
+        con.close()
+    return written

@@ -1,0 +1,115 @@
+"""Load extracted documents into a staged warehouse connection, in bulk."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+
+from gongkai.extract import Extraction
+from gongkai.paths import ADMIN_DIVISIONS, DATA, TEMPLATE
+from warehouse.dimensions import refresh_dimensions
+
+DOCUMENT_COLUMNS = [
+    "document_id", "sha256", "source", "format", "size_bytes", "title", "unit", "unit_type", "unit_key",
+    "region_code", "region_status", "region_method", "region_candidates", "township", "county", "city",
+    "province", "year", "year_source", "template_version", "status", "error", "extractor_version", "ingested_at",
+]
+
+
+def _catalog_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in sorted([*DATA.glob("*.csv"), *ADMIN_DIVISIONS.glob("*.csv"), *TEMPLATE.glob("*.csv")]):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def ensure_dimensions(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild the dimensions only when the catalog or reference files changed."""
+    con.execute("CREATE TABLE IF NOT EXISTS warehouse_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    fingerprint = _catalog_fingerprint()
+    found = con.execute("SELECT value FROM warehouse_meta WHERE key = 'catalog'").fetchone()
+    if found and found[0] == fingerprint:
+        return
+    refresh_dimensions(con)
+    con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES ('catalog', ?)", [fingerprint])
+
+
+def known_documents(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, set[str]]]:
+    """sha256 -> (extractor_version, sources already recorded)."""
+    rows = con.execute(
+        "SELECT d.sha256, d.extractor_version, list(s.source) FROM dim_document d "
+        "LEFT JOIN document_sources s USING (document_id) GROUP BY ALL"
+    ).fetchall()
+    return {sha: (version, {s for s in sources if s}) for sha, version, sources in rows}
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    if frame.empty:
+        return
+    con.register("frame", frame)
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")
+    con.unregister("frame")
+
+
+def load_extractions(con: duckdb.DuckDBPyConnection, extractions: list[Extraction]) -> None:
+    if not extractions:
+        return
+    ids = [e.document["document_id"] for e in extractions]
+    con.register("ids", pd.DataFrame({"document_id": ids}))
+    for table in ("fact_value", "fact_check", "fact_note", "dim_document"):
+        con.execute(f"DELETE FROM {table} WHERE document_id IN (SELECT document_id FROM ids)")
+    con.unregister("ids")
+    documents = pd.DataFrame([{c: e.document.get(c) for c in DOCUMENT_COLUMNS} for e in extractions])
+    documents["year"] = documents["year"].astype("Int64")
+    _insert(con, "dim_document", documents)
+    _insert(con, "fact_value", _facts(extractions, "values", ["document_id", "metric_id", "applicant", "value", "value_semantic", "raw_text", "source_ref"]))
+    _insert(con, "fact_check", _facts(extractions, "checks", ["document_id", "check_id", "metric_id", "applicant", "passed", "expected", "reported", "detail"]))
+    _insert(con, "fact_note", _facts(extractions, "notes", ["document_id", "metric_id", "applicant", "action", "reason"]))
+    record_sources(con, [(e.document["document_id"], e.document["source"], e.document["ingested_at"]) for e in extractions])
+
+
+def _facts(extractions: list[Extraction], attribute: str, columns: list[str]) -> pd.DataFrame:
+    rows = [
+        {"document_id": e.document["document_id"], **asdict(item)}
+        for e in extractions
+        for item in getattr(e, attribute)
+    ]
+    frame = pd.DataFrame(rows, columns=columns)
+    if "value" in frame:
+        frame["value"] = frame["value"].astype("float64")
+    if "passed" in frame:
+        frame["passed"] = frame["passed"].astype("boolean")
+    return frame
+
+
+def record_sources(con: duckdb.DuckDBPyConnection, sources: list[tuple[str, str, datetime]]) -> None:
+    frame = pd.DataFrame(sources, columns=["document_id", "source", "first_seen"]).drop_duplicates(["document_id", "source"])
+    con.register("frame", frame)
+    con.execute(
+        "INSERT INTO document_sources SELECT * FROM frame f WHERE NOT EXISTS "
+        "(SELECT 1 FROM document_sources s WHERE s.document_id = f.document_id AND s.source = f.source)"
+    )
+    con.unregister("frame")
+
+
+def update_supersession(con: duckdb.DuckDBPyConnection) -> int:
+    """For each unit and year the newest report is current; earlier ones become 'superseded'."""
+    con.execute("""
+        WITH ranked AS (
+            SELECT document_id, unit_key, year,
+                   row_number() OVER (PARTITION BY unit_key, year ORDER BY ingested_at DESC, document_id DESC) AS rank,
+                   first_value(document_id) OVER (PARTITION BY unit_key, year ORDER BY ingested_at DESC, document_id DESC) AS newest
+            FROM dim_document
+            WHERE status IN ('loaded', 'superseded') AND year IS NOT NULL
+        )
+        UPDATE dim_document d
+        SET status = CASE WHEN r.rank = 1 THEN 'loaded' ELSE 'superseded' END,
+            superseded_by = CASE WHEN r.rank = 1 THEN NULL ELSE r.newest END
+        FROM ranked r
+        WHERE d.document_id = r.document_id
+    """)
+    return con.execute("SELECT count(*) FROM dim_document WHERE status = 'superseded'").fetchone()[0]

@@ -1,0 +1,111 @@
+-- Star schema of the gongkai warehouse. Dimensions are rebuilt from data/ on every load;
+-- documents and facts accumulate across loads. See docs/warehouse.md for every column.
+
+CREATE TABLE IF NOT EXISTS dim_region (
+    region_code   VARCHAR PRIMARY KEY,  -- 9 digits township, 6 county, 4 city, 2 province
+    level         VARCHAR NOT NULL,     -- township | county | city | province
+    name          VARCHAR NOT NULL,
+    county_code   VARCHAR,
+    county        VARCHAR,
+    city_code     VARCHAR,
+    city          VARCHAR,
+    province_code VARCHAR NOT NULL,
+    province      VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS dim_metric (
+    metric_id    VARCHAR PRIMARY KEY,
+    section      VARCHAR NOT NULL,
+    label_zh     VARCHAR NOT NULL,
+    label_en     VARCHAR,
+    unit         VARCHAR NOT NULL,
+    by_applicant BOOLEAN NOT NULL,
+    templates    VARCHAR NOT NULL,      -- template versions that print it, e.g. '2019 2021'
+    part_of      VARCHAR,               -- the total this metric adds up into
+    sort_order   INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS dim_applicant (
+    applicant  VARCHAR PRIMARY KEY,
+    label_zh   VARCHAR NOT NULL,
+    group_zh   VARCHAR,
+    sort_order INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS dim_year (
+    year INTEGER PRIMARY KEY,
+    template_version VARCHAR NOT NULL   -- the template in force for that statistical year
+);
+
+CREATE TABLE IF NOT EXISTS dim_document (
+    document_id       VARCHAR PRIMARY KEY,  -- first 16 hex digits of sha256
+    sha256            VARCHAR NOT NULL,
+    source            VARCHAR NOT NULL,     -- the first path or URL it was ingested from
+    format            VARCHAR,
+    size_bytes        BIGINT,
+    title             VARCHAR,
+    unit              VARCHAR,
+    unit_type         VARCHAR,
+    unit_key          VARCHAR,
+    region_code       VARCHAR,
+    region_status     VARCHAR,
+    region_method     VARCHAR,
+    region_candidates VARCHAR,
+    township          VARCHAR,
+    county            VARCHAR,
+    city              VARCHAR,
+    province          VARCHAR,
+    year              INTEGER,
+    year_source       VARCHAR,
+    template_version  VARCHAR,
+    status            VARCHAR NOT NULL,     -- loaded | quarantined | superseded
+    error             VARCHAR,
+    extractor_version VARCHAR NOT NULL,
+    ingested_at       TIMESTAMP NOT NULL,
+    superseded_by     VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS document_sources (
+    document_id VARCHAR NOT NULL,
+    source      VARCHAR NOT NULL,
+    first_seen  TIMESTAMP NOT NULL,
+    PRIMARY KEY (document_id, source)
+);
+
+CREATE TABLE IF NOT EXISTS fact_value (
+    document_id    VARCHAR NOT NULL,
+    metric_id      VARCHAR NOT NULL,
+    applicant      VARCHAR,
+    value          DOUBLE,
+    value_semantic VARCHAR NOT NULL,  -- number | zero | blank | na | inferred | missing | text
+    raw_text       VARCHAR,
+    source_ref     VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS fact_check (
+    document_id VARCHAR NOT NULL,
+    check_id    VARCHAR NOT NULL,
+    metric_id   VARCHAR,
+    applicant   VARCHAR,
+    passed      BOOLEAN,               -- NULL: not evaluable (a term was blank or missing)
+    expected    DOUBLE,
+    reported    DOUBLE,
+    detail      VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS fact_note (
+    document_id VARCHAR NOT NULL,
+    metric_id   VARCHAR,
+    applicant   VARCHAR,
+    action      VARCHAR NOT NULL,      -- filled | left_null | info
+    reason      VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS load_runs (
+    run_id      VARCHAR PRIMARY KEY,
+    started_at  TIMESTAMP NOT NULL,
+    finished_at TIMESTAMP NOT NULL,
+    files_seen  INTEGER, loaded INTEGER, unchanged INTEGER, quarantined INTEGER,
+    duplicates  INTEGER, superseded INTEGER, failed_checks INTEGER,
+    extractor_version VARCHAR
+);

@@ -1,0 +1,100 @@
+"""Build the warehouse aside and swap it in atomically.
+
+Writers work on a private copy of the published file and `os.replace` it over the original
+when they are done. An analyst's read-only connection keeps reading the file it opened and is
+never blocked; a writer killed half-way leaves only a stale copy, removed by the next run.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+SCHEMA = Path(__file__).with_name("schema.sql")
+VIEWS = Path(__file__).with_name("views.sql")
+STAGING_MARK = ".staging-"
+
+
+class WarehouseBusy(RuntimeError):
+    """Another writer holds the warehouse."""
+
+
+def _remove_stale_staging(db_path: Path) -> None:
+    for stale in db_path.parent.glob(f"{db_path.name}{STAGING_MARK}*"):
+        pid = stale.name.rsplit("-", 1)[-1].split(".")[0]
+        if pid.isdigit() and _alive(int(pid)):
+            continue
+        stale.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return pid != os.getpid()
+
+
+@contextmanager
+def writer_lock(db_path: Path, wait: bool = True) -> Iterator[None]:
+    lock_path = db_path.with_name(db_path.name + ".lock")
+    with open(lock_path, "a+") as lock:
+        flags = fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB)
+        try:
+            fcntl.flock(lock, flags)
+        except BlockingIOError as exc:
+            raise WarehouseBusy(f"{db_path} is being written by another process") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(SCHEMA.read_text(encoding="utf-8"))
+    con.execute(VIEWS.read_text(encoding="utf-8"))
+
+
+@contextmanager
+def staged(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection to a private copy; published only if the block completes."""
+    db_path = Path(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    with writer_lock(db_path):
+        _remove_stale_staging(db_path)
+        staging = db_path.with_name(f"{db_path.name}{STAGING_MARK}{os.getpid()}")
+        staging.unlink(missing_ok=True)
+        if db_path.exists():
+            shutil.copyfile(db_path, staging)
+        con = duckdb.connect(str(staging))
+        try:
+            apply_schema(con)
+            yield con
+            con.execute("CHECKPOINT")
+        except BaseException:
+            con.close()
+            staging.unlink(missing_ok=True)
+            Path(str(staging) + ".wal").unlink(missing_ok=True)
+            raise
+        con.close()
+        with open(staging, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(staging, db_path)
+        directory = os.open(db_path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+
+def connect_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
+    if not Path(db_path).exists():
+        raise FileNotFoundError(f"no warehouse at {db_path}; run `gongkai ingest` first")
+    return duckdb.connect(str(db_path), read_only=True)

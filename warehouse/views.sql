@@ -1,0 +1,31 @@
+-- Stable analyst-facing views. Their names and columns are the public contract.
+
+CREATE OR REPLACE VIEW documents AS
+SELECT d.document_id, d.source, d.sha256, d.format, d.title, d.unit, d.unit_type, d.region_code,
+       d.region_status, d.region_candidates, d.township, d.county, d.city, d.province, d.year,
+       d.template_version, d.status, d.error, d.extractor_version, d.ingested_at, d.superseded_by
+FROM dim_document d
+UNION ALL
+SELECT d.document_id, s.source, d.sha256, d.format, d.title, d.unit, d.unit_type, d.region_code,
+       d.region_status, d.region_candidates, d.township, d.county, d.city, d.province, d.year,
+       d.template_version, 'duplicate' AS status, 'same bytes as ' || d.source AS error,
+       d.extractor_version, s.first_seen AS ingested_at, NULL AS superseded_by
+FROM document_sources s JOIN dim_document d USING (document_id)
+WHERE s.source <> d.source;
+
+CREATE OR REPLACE VIEW report_values AS
+SELECT d.document_id, d.unit, d.region_code, d.county, d.city, d.province, d.year,
+       v.metric_id, v.applicant, v.value, v.value_semantic, v.source_ref, v.raw_text
+FROM fact_value v JOIN dim_document d USING (document_id)
+WHERE d.status = 'loaded';
+
+CREATE OR REPLACE VIEW report_checks AS
+SELECT c.document_id, c.check_id, c.passed, c.expected, c.reported, c.detail, c.metric_id, c.applicant,
+       d.unit, d.region_code, d.year
+FROM fact_check c JOIN dim_document d USING (document_id)
+WHERE d.status = 'loaded';
+
+CREATE OR REPLACE VIEW report_notes AS
+SELECT n.document_id, d.unit, d.year, n.metric_id, n.applicant, n.action, n.reason
+FROM fact_note n JOIN dim_document d USING (document_id)
+WHERE d.status = 'loaded';
