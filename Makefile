@@ -1,0 +1,36 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is set up by them.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+export PREFECT_HOME ?= $(CURDIR)/.prefect
+
+.PHONY: install system-deps run test bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,ocr]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+system-deps:
+	bash scripts/install-system-deps.sh
+
+run: install
+	$(BIN)/gongkai ingest data/samples
+	$(BIN)/gongkai export --out data/exports
+	@echo "warehouse: data/warehouse.duckdb   CSV summaries: data/exports/"
+
+test: install system-deps
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) data/warehouse.duckdb* data/exports data/raw .prefect

@@ -1,0 +1,31 @@
+"""Shared fixtures: paths to the committed sample, golden and real documents."""
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "data" / "samples"
+GOLDEN = ROOT / "tests" / "golden" / "seeds"
+REAL = ROOT / "tests" / "real"
+
+
+def read_truth(path: Path) -> dict[tuple[str, str | None], float | None]:
+    """A *.truth.csv as {(metric_id, applicant): value}; an empty value is a blank (None)."""
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return {
+            (row["metric_id"], row["applicant"] or None): (float(row["value"]) if row["value"].strip() else None)
+            for row in csv.DictReader(fh)
+        }
+
+
+def read_meta(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def tmp_db(tmp_path: Path) -> Path:
+    return tmp_path / "warehouse.duckdb"
