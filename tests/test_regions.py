@@ -1,0 +1,44 @@
+"""Township names resolve to codes only when unique, or when the county makes them unique."""
+from __future__ import annotations
+
+from transforms.identity import identify
+from transforms.regions import gazetteer
+
+
+def test_prefixed_township_name_resolves() -> None:
+    result = gazetteer().resolve("济源市承留镇")
+    assert (result.status, result.region_code) == ("resolved", "419001103")
+    assert gazetteer().resolve("承留镇人民政府").region_code == "419001103"
+
+
+def test_shared_name_is_ambiguous_with_candidates() -> None:
+    result = gazetteer().resolve("城关镇")
+    assert result.status == "ambiguous" and result.region_code is None
+    assert len(result.candidates) == 88
+
+
+def test_county_in_title_text_or_configuration_disambiguates() -> None:
+    candidates = gazetteer().resolve("城关镇").candidates
+    target = candidates[10]
+    names = gazetteer().full_names(target)
+    in_title = gazetteer().resolve(f"{names['county']}城关镇")
+    assert (in_title.status, in_title.region_code) == ("resolved", target)
+    by_scope = gazetteer().resolve("城关镇", scope_code=target[:6])
+    assert (by_scope.region_code, by_scope.method) == (target, "name + the source's county")
+    by_text = gazetteer().resolve("城关镇", context=f"根据{names['county']}人民政府的部署")
+    assert by_text.region_code == target
+
+
+def test_county_and_city_governments_are_units_too() -> None:
+    county = gazetteer().resolve("洪泽区人民政府")
+    assert (county.region_code, county.unit_type) == ("320813", "county")
+    city = gazetteer().resolve("淮安市人民政府")
+    assert (city.region_code, city.unit_type) == ("3208", "city")
+    department = gazetteer().resolve("湘潭县教育局")
+    assert (department.region_code, department.unit_type) == ("430321", "department")
+
+
+def test_year_from_statistical_period_when_title_has_none() -> None:
+    lines = ["某镇政府信息公开工作年度报告", "本报告所列数据的统计期限自2023年1月1日起至2023年12月31日止。"]
+    identity = identify(lines, "\n".join(lines))
+    assert (identity.year, identity.year_source) == (2023, "statistical period")
