@@ -10,6 +10,12 @@ from extractors.model import ExtractionError, ReadResult
 # format -> "module:function"; each function takes (data: bytes, name: str) -> ReadResult
 READERS: dict[str, str] = {
     "text": "extractors.text:read_text",
+    "docx": "extractors.docx:read_docx",
+    "html": "extractors.html:read_html",
+    "doc": "extractors.legacy:read_doc",
+    "wps": "extractors.legacy:read_wps",
+    "xls": "extractors.legacy:read_xls",
+    "xlsx": "extractors.legacy:read_xlsx",
 }
 
 UNSUPPORTED_REASONS: dict[str, str] = {
