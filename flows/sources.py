@@ -1,0 +1,184 @@
+"""The sources file: which inbox folders and which county portals the nightly job reads.
+
+Validated up front so that a typo in the YAML stops the run with a message naming the file and
+the field, instead of surfacing as a strange failure halfway through a night of scraping.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+DEFAULT_LINK_PATTERN = "年度报告|年报"
+DEFAULT_MAX_PAGES = 5
+DEFAULT_SOURCES_FILE = Path("data/sources.yaml")
+
+_TOP_KEYS = {"inbox", "sites"}
+_SITE_KEYS = {"name", "list_url", "county_code", "link_pattern", "max_pages", "allowed_hosts", "rate_limit_per_s"}
+_HOST_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
+
+
+class SourcesError(ValueError):
+    """The sources file is missing, not YAML, or names a field wrongly; the message says where."""
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    list_url: str
+    county_code: str | None = None
+    link_pattern: str = DEFAULT_LINK_PATTERN
+    max_pages: int = DEFAULT_MAX_PAGES
+    allowed_hosts: tuple[str, ...] = ()
+    rate_limit_per_s: float | None = None
+    """None means the scraper's default (1 request per second per host)."""
+
+    @property
+    def hosts(self) -> frozenset[str]:
+        """Every host the scraper may contact for this site: the list page's host plus allowed_hosts."""
+        return frozenset({(urlsplit(self.list_url).hostname or "").lower(), *self.allowed_hosts})
+
+
+@dataclass(frozen=True)
+class Sources:
+    inbox: tuple[Path, ...] = ()
+    sites: tuple[Site, ...] = ()
+    path: Path | None = None
+    """The file these were read from, for messages."""
+
+
+def load_sources(path: str | Path = DEFAULT_SOURCES_FILE, base_dir: str | Path | None = None) -> Sources:
+    """Read and validate a sources file.
+
+    Relative inbox folders are resolved against base_dir (default: the current directory, i.e. the
+    project root where `gongkai` runs), so `inbox: data/samples` means the bundled samples.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SourcesError(f"{path}: sources file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourcesError(f"{path}: cannot read the sources file ({exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where = ""
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None:
+            where = f" at line {mark.line + 1}, column {mark.column + 1}"
+        raise SourcesError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    return parse_sources(data, path, Path(base_dir) if base_dir is not None else Path.cwd())
+
+
+def parse_sources(data: Any, path: Path, base_dir: Path) -> Sources:
+    """Validate already-parsed YAML; every error names the file and the field."""
+    if data is None:
+        raise SourcesError(f"{path}: the file is empty; expected keys 'inbox' and/or 'sites'")
+    if not isinstance(data, dict):
+        raise SourcesError(f"{path}: expected a mapping with keys 'inbox' and 'sites', got {_kind(data)}")
+    unknown = sorted(set(map(str, data)) - _TOP_KEYS)
+    if unknown:
+        raise SourcesError(f"{path}: unknown key(s) {', '.join(unknown)}; allowed: inbox, sites")
+    inbox = _parse_inbox(data.get("inbox"), path, base_dir)
+    raw_sites = data.get("sites")
+    if raw_sites is None:
+        raw_sites = []
+    if not isinstance(raw_sites, list):
+        raise SourcesError(f"{path}: sites: expected a list of sites, got {_kind(raw_sites)}")
+    sites = tuple(_parse_site(item, f"sites[{i}]", path) for i, item in enumerate(raw_sites))
+    seen: set[str] = set()
+    for i, site in enumerate(sites):
+        if site.name in seen:
+            raise SourcesError(f"{path}: sites[{i}].name: duplicate site name {site.name!r}")
+        seen.add(site.name)
+    return Sources(inbox=inbox, sites=sites, path=path)
+
+
+def _parse_inbox(value: Any, path: Path, base_dir: Path) -> tuple[Path, ...]:
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    folders = []
+    for i, item in enumerate(items):
+        label = "inbox" if not isinstance(value, list) else f"inbox[{i}]"
+        if not isinstance(item, str) or not item.strip():
+            raise SourcesError(f"{path}: {label}: expected a folder path, got {_kind(item)}")
+        folder = Path(item.strip()).expanduser()
+        folders.append(folder if folder.is_absolute() else base_dir / folder)
+    return tuple(folders)
+
+
+def _parse_site(item: Any, where: str, path: Path) -> Site:
+    if not isinstance(item, dict):
+        raise SourcesError(f"{path}: {where}: expected a mapping with name and list_url, got {_kind(item)}")
+    unknown = sorted(set(map(str, item)) - _SITE_KEYS)
+    if unknown:
+        raise SourcesError(f"{path}: {where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_SITE_KEYS))}")
+
+    def fail(key: str, message: str) -> SourcesError:
+        return SourcesError(f"{path}: {where}.{key}: {message}")
+
+    name = item.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise fail("name", f"required, a non-empty text; got {_kind(name)}")
+    list_url = item.get("list_url")
+    if not isinstance(list_url, str) or not list_url.strip():
+        raise fail("list_url", f"required, an http(s) URL; got {_kind(list_url)}")
+    parts = urlsplit(list_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise fail("list_url", f"must be an http:// or https:// URL with a host, got {list_url!r}")
+
+    county_code = item.get("county_code")
+    if county_code is not None:
+        if isinstance(county_code, bool) or not isinstance(county_code, (str, int)):
+            raise fail("county_code", f"expected a 6-digit code such as \"411503\", got {_kind(county_code)}")
+        county_code = str(county_code).strip()
+        if not re.fullmatch(r"\d{6}", county_code):
+            raise fail("county_code", f"expected a 6-digit county code such as \"411503\", got {county_code!r}")
+
+    link_pattern = item.get("link_pattern", DEFAULT_LINK_PATTERN)
+    if not isinstance(link_pattern, str) or not link_pattern:
+        raise fail("link_pattern", f"expected a regular expression, got {_kind(link_pattern)}")
+    try:
+        re.compile(link_pattern)
+    except re.error as exc:
+        raise fail("link_pattern", f"not a valid regular expression ({exc})") from None
+
+    max_pages = item.get("max_pages", DEFAULT_MAX_PAGES)
+    if isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1:
+        raise fail("max_pages", f"expected a whole number >= 1, got {max_pages!r}")
+
+    hosts_value = item.get("allowed_hosts", [])
+    if isinstance(hosts_value, str):
+        hosts_value = [hosts_value]
+    if not isinstance(hosts_value, list):
+        raise fail("allowed_hosts", f"expected a list of host names, got {_kind(hosts_value)}")
+    hosts = []
+    for j, host in enumerate(hosts_value):
+        if not isinstance(host, str) or not _HOST_RE.match(host.strip().lower()):
+            raise SourcesError(
+                f"{path}: {where}.allowed_hosts[{j}]: expected a bare host name such as www.example.gov.cn "
+                f"(no scheme, port or path), got {host!r}")
+        hosts.append(host.strip().lower())
+
+    rate = item.get("rate_limit_per_s")
+    if rate is not None:
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not rate > 0:
+            raise fail("rate_limit_per_s", f"expected a positive number of requests per second, got {rate!r}")
+        rate = float(rate)
+
+    return Site(name=name.strip(), list_url=list_url.strip(), county_code=county_code, link_pattern=link_pattern,
+                max_pages=max_pages, allowed_hosts=tuple(hosts), rate_limit_per_s=rate)
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, (dict, list)):
+        return f"a {type(value).__name__}"
+    return f"{type(value).__name__} {value!r}"
