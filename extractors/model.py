@@ -24,6 +24,8 @@ class Cell:
     colspan: int = 1
     is_span_copy: bool = False
     """True where a merged cell is repeated at a grid position it covers (not its origin)."""
+    trailing_gap: bool = False
+    """True on the last cell of a row whose trailing empty cells were cut (blank or lost: unknowable)."""
 
 
 @dataclass

@@ -15,6 +15,7 @@ HEADING_LIKE = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|\d{1,2}�
 WORD_NOISE = re.compile(r"\[bookmark:[^\]]*\]")
 MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 CELL_PER_LINE_SHARE = 0.8
+TRAILING_GAP = "\x00gap"
 
 
 def read_text(data: bytes, name: str) -> ReadResult:
@@ -46,8 +47,12 @@ def _split_row(line: str) -> list[str] | None:
         return [c.strip() for c in stripped.strip("|").split("|")]
     if "\t" in line:
         cells = line.split("\t")
+        stripped_any = False
         while cells and not cells[-1].strip():
-            cells.pop()  # trailing separators are an export artefact, not blank cells
+            cells.pop()  # a trailing separator may be an export artefact or a blank cell: unknowable
+            stripped_any = True
+        if stripped_any and cells:
+            cells[-1] = cells[-1] + TRAILING_GAP
         return cells
     return None
 
@@ -70,7 +75,10 @@ def _row_per_line_blocks(lines: list[str]) -> list[Paragraph | Grid]:
             continue
         if not cells:
             continue
-        rows.append([Cell(text=c.strip(), ref=f"line {number} cell {i + 1}", row=len(rows), col=i) for i, c in enumerate(cells)])
+        rows.append([
+            Cell(text=c.removesuffix(TRAILING_GAP).strip(), ref=f"line {number} cell {i + 1}", row=len(rows), col=i, trailing_gap=c.endswith(TRAILING_GAP))
+            for i, c in enumerate(cells)
+        ])
     flush()
     return blocks
 

@@ -72,7 +72,7 @@ def test_lost_cell_that_identities_cannot_place_stays_null() -> None:
         _seed_002()
         .replace("一、本年新收政府信息公开申请数量\t\t4\t0\t0\t0\t0\t0\t4", "一、本年新收政府信息公开申请数量\t\t4\t2\t0\t0\t0\t0\t6")
         .replace("(七) 总计\t4\t0\t0\t0\t0\t0\t4", "(七) 总计\t4\t2\t0\t0\t0\t0\t6")
-        .replace("(一) 予以公开\t1\t0\t0\t0\t0\t0\t1", "(一) 予以公开\t2\t0\t0\t0\t0\t2")
+        .replace("(一) 予以公开\t1\t0\t0\t0\t0\t0\t1\t", "(一) 予以公开\t2\t0\t0\t0\t0\t2")
     )
     extraction = _extract(text)
     granted = [v for v in extraction.values if v.metric_id == "requests.granted"]
@@ -83,7 +83,7 @@ def test_lost_cell_that_identities_cannot_place_stays_null() -> None:
 
 def test_one_lost_cell_is_placed_by_zero_columns_and_row_total() -> None:
     # "1 0 0 0 0 1": only the natural-person column has requests, so the lost cell is a zero
-    text = _seed_002().replace("(一) 予以公开\t1\t0\t0\t0\t0\t0\t1", "(一) 予以公开\t1\t0\t0\t0\t0\t1")
+    text = _seed_002().replace("(一) 予以公开\t1\t0\t0\t0\t0\t0\t1\t", "(一) 予以公开\t1\t0\t0\t0\t0\t1")
     extraction = _extract(text)
     granted = [v for v in extraction.values if v.metric_id == "requests.granted"]
     assert [v.value for v in granted] == [1.0, 0, 0, 0, 0, 0, 1.0]
@@ -103,3 +103,20 @@ def test_two_lost_cells_in_a_column_with_requests_stay_null() -> None:
     extraction = _extract(text)
     cells = [v for v in extraction.values if v.metric_id == "requests.unavailable.needs_creation"]
     assert all(v.value is None for v in cells)
+
+
+def test_cells_cut_after_a_trailing_separator_keep_the_printed_ones_in_place() -> None:
+    # "1 0 0 0 0 0<tab>": the printed values start the row; the cut total is proven by the row identity
+    text = _seed_002().replace("(一) 予以公开\t1\t0\t0\t0\t0\t0\t1\t", "(一) 予以公开\t1\t0\t0\t0\t0\t0\t")
+    extraction = _extract(text)
+    granted = [v for v in extraction.values if v.metric_id == "requests.granted"]
+    assert [(v.value, v.value_semantic) for v in granted] == [(1.0, "number")] + [(0.0, "zero")] * 5 + [(1.0, "inferred")]
+
+
+def test_cut_cells_without_identities_stay_null_but_printed_ones_load() -> None:
+    text = _seed_002().replace("行政规范性文件\t1\t0\t3", "行政规范性文件\t1\t\t")
+    extraction = _extract(text)
+    cells = {v.metric_id: v for v in extraction.values if v.metric_id.startswith("proactive.normative_docs")}
+    assert cells["proactive.normative_docs.issued"].value == 1.0
+    assert cells["proactive.normative_docs.repealed"].value is None
+    assert cells["proactive.normative_docs.in_force"].value is None

@@ -65,10 +65,15 @@ def test_seed_000_lost_cells_are_inferred_and_explained() -> None:
     extraction = extract_file(SAMPLES / "000_856c0ba2b5f45a65.txt")
     granted = [v for v in extraction.values if v.metric_id == "requests.granted"]
     assert [v.value for v in granted] == [0.0] * 7
-    assert {v.value_semantic for v in granted} == {"inferred"}
+    # "(一) 予以公开" prints six zeros then a separator: the zeros start the row, the total is proven
+    assert [v.value_semantic for v in granted] == ["zero"] * 6 + ["inferred"]
+    secret = [v for v in extraction.values if v.metric_id == "requests.denied.state_secret"]
+    # "1. 属于国家秘密" prints six zeros and nothing after: which cell was lost is unknown, all seven are proven
+    assert [(v.value, v.value_semantic) for v in secret] == [(0.0, "inferred")] * 7
     filled = [n for n in extraction.notes if n.action == "filled"]
     assert {n.metric_id for n in filled} >= {"requests.granted", "requests.partially_granted", "requests.denied.admin_query"}
     assert all("printed 6 of 7 values" in n.reason for n in filled)
+    assert not [n for n in extraction.notes if n.action == "left_null"]
     # a row printed whole keeps the semantic of what was printed
     received = [v for v in extraction.values if v.metric_id == "requests.received"]
     assert {v.value_semantic for v in received} == {"zero"}

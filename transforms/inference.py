@@ -60,6 +60,9 @@ def infer_short_rows(values: list[LongValue], short_rows: list[RowMatch]) -> lis
         columns = [applicant for _, applicant in row.targets]
         lost = len(row.targets) - len(row.cells)
         printed = [parse_cell(c.text) for c in row.cells]
+        if row.leading:
+            notes.append(_infer_leading(row, by_key, printed))
+            continue
         if lost > MAX_LOST_CELLS or any(p.value is None for p in printed):
             notes.append(Note(metric_id, None, "left_null", f"row '{row.label}' printed {len(row.cells)} of {len(row.targets)} values; too many lost, or blanks among them, to place"))
             continue
@@ -86,3 +89,23 @@ def infer_short_rows(values: list[LongValue], short_rows: list[RowMatch]) -> lis
             reason = "no placement fits the identities" if not solutions and not undetermined else "the identities do not determine the lost values"
             notes.append(Note(metric_id, None, "left_null", f"{detail}; {reason}"))
     return notes
+
+
+def _infer_leading(row: RowMatch, by_key: dict[tuple[str, str | None], LongValue], printed) -> Note:
+    """Values known to start the row: place them, then fill the cut cells only where proven."""
+    metric_id = row.targets[0][0]
+    columns = [applicant for _, applicant in row.targets]
+    for target, cell, parsed in zip(row.targets, row.cells, printed):
+        value = by_key[target]
+        value.value, value.value_semantic, value.raw_text, value.source_ref = parsed.value, parsed.semantic, cell.text, cell.ref
+    detail = f"row '{row.label}' ({row.label_ref}) printed {len(row.cells)} of {len(row.targets)} values and then empty separators"
+    placed: list[float | None] = [p.value for p in printed] + [None] * (len(row.targets) - len(row.cells))
+    if all(p.value is not None for p in printed):
+        total_index = columns.index("total") if "total" in columns else None
+        status, solved = _solve(placed, _column_bounds(by_key, metric_id, columns), total_index)
+        if status == "solved" and solved is not None:
+            for target, value in list(zip(row.targets, solved))[len(row.cells):]:
+                cell = by_key[target]
+                cell.value, cell.value_semantic, cell.source_ref = value, "inferred", row.label_ref
+            return Note(metric_id, None, "filled", f"{detail}; the identities and non-negativity prove the cut cells")
+    return Note(metric_id, None, "left_null", f"{detail}; the cut cells are blank or lost and the identities do not determine them")

@@ -37,6 +37,11 @@ class RowMatch:
     how: str
 
     @property
+    def leading(self) -> bool:
+        """The printed values start the row; cells were cut at its end (see Cell.trailing_gap)."""
+        return bool(self.cells) and self.cells[-1].trailing_gap
+
+    @property
     def is_short(self) -> bool:
         return len(self.cells) < len(self.targets)
 
