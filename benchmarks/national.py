@@ -1,0 +1,111 @@
+"""A national-scale synthetic warehouse, generated in DuckDB with SQL, and mart query timings.
+
+Every township of dim_region reports for six years with every metric cell of the catalog, so the
+real schema, views and marts are queried at the size a full national crawl would reach.
+"""
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from pathlib import Path
+
+from gongkai import EXTRACTOR_VERSION
+from warehouse.load import ensure_dimensions
+from warehouse.store import connect_read_only, staged
+
+YEARS = (2019, 2024)
+QUERY_TIMEOUT_S = 120
+SLOW_S = 10.0
+
+
+def build(db: Path, share: float = 1.0) -> dict:
+    """Fill a fresh warehouse; share < 1 keeps that fraction of townships (for --quick)."""
+    db.unlink(missing_ok=True)
+    started = time.perf_counter()
+    keep = max(1, round(1 / share))
+    with staged(db) as con:
+        con.execute("SET enable_progress_bar = false")
+        ensure_dimensions(con)
+        con.execute(f"""
+            INSERT INTO dim_document BY NAME
+            SELECT substr(md5(r.region_code || ':' || y.year), 1, 16) AS document_id,
+                   md5(r.region_code || ':' || y.year) AS sha256,
+                   'synthetic/' || r.region_code || '_' || y.year || '.docx' AS source,
+                   'docx' AS format, 30000 AS size_bytes,
+                   r.name || y.year || '年政府信息公开工作年度报告' AS title,
+                   r.name AS unit, 'township' AS unit_type, r.region_code AS unit_key,
+                   r.region_code, 'resolved' AS region_status, 'synthetic' AS region_method,
+                   r.name AS township, r.county, r.city, r.province, y.year,
+                   'filename' AS year_source, dy.template_version, 'loaded' AS status,
+                   '{EXTRACTOR_VERSION}' AS extractor_version, now()::TIMESTAMP AS ingested_at
+            FROM dim_region r
+            CROSS JOIN range({YEARS[0]}, {YEARS[1] + 1}) y(year)
+            JOIN dim_year dy ON dy.year = y.year
+            WHERE r.level = 'township' AND hash(r.region_code) % {keep} = 0
+        """)
+        con.execute("""
+            CREATE TEMP TABLE cells AS
+            SELECT m.metric_id, a.applicant, m.sort_order * 10 + coalesce(a.sort_order, 0) AS k
+            FROM dim_metric m LEFT JOIN dim_applicant a ON m.by_applicant
+        """)
+        con.execute("""
+            INSERT INTO fact_value BY NAME
+            SELECT d.document_id, c.metric_id, c.applicant,
+                   ((hash(d.document_id) + c.k) % 40)::DOUBLE AS value,
+                   CASE WHEN (hash(d.document_id) + c.k) % 40 = 0 THEN 'zero' ELSE 'number' END AS value_semantic,
+                   (((hash(d.document_id) + c.k) % 40)::BIGINT)::VARCHAR AS raw_text,
+                   'p1/t1/r' || c.k AS source_ref
+            FROM dim_document d CROSS JOIN cells c
+        """)
+        docs = con.execute("SELECT count(*) FROM dim_document").fetchone()[0]
+        values = con.execute("SELECT count(*) FROM fact_value").fetchone()[0]
+    return {"documents": docs, "fact_value_rows": values, "build_s": time.perf_counter() - started,
+            "db_mb": db.stat().st_size / 2**20}
+
+
+def _queries(con) -> list[tuple[str, str]]:
+    queries = [("report_values by province, year",
+                "SELECT province, year, count(*), sum(value) FROM report_values GROUP BY ALL")]
+    marts = [r[0] for r in con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE NOT internal AND view_name LIKE 'mart\\_%' ESCAPE '\\' ORDER BY view_name"
+    ).fetchall()]
+    for view in marts:
+        cols = {r[0] for r in con.execute(f"DESCRIBE {view}").fetchall()}
+        if {"province", "year"} <= cols:
+            queries.append((f"{view} by province, year", f"SELECT province, year, count(*) FROM {view} GROUP BY ALL"))
+        else:
+            queries.append((f"{view} count", f"SELECT count(*) FROM {view}"))
+    if "mart_unit_year" in marts:
+        queries.append(("mart_unit_year one province-year rows",
+                        "SELECT * FROM mart_unit_year WHERE province_code = '32' AND year = 2023"))
+    return queries
+
+
+def time_queries(db: Path, runs: int = 3) -> list[dict]:
+    """Median of `runs` timings per query, on a read-only connection as an analyst would open it."""
+    out = []
+    con = connect_read_only(db)
+    con.execute("SET enable_progress_bar = false")
+    try:
+        for name, sql in _queries(con):
+            timings, rows, error = [], None, None
+            for _ in range(runs):
+                timer = threading.Timer(QUERY_TIMEOUT_S, con.interrupt)
+                timer.start()
+                start = time.perf_counter()
+                try:
+                    rows = len(con.execute(sql).fetchall())
+                except Exception as exc:  # an interrupted or failing query is a result to report
+                    error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
+                    timer.cancel()
+                    break
+                timer.cancel()
+                timings.append(time.perf_counter() - start)
+                if timings[-1] > SLOW_S:  # one run says enough about a query this slow
+                    break
+            out.append({"query": name, "sql": sql, "rows": rows, "error": error, "runs": len(timings),
+                        "median_s": statistics.median(timings) if timings else None})
+    finally:
+        con.close()
+    return out
