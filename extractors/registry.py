@@ -16,6 +16,7 @@ READERS: dict[str, str] = {
     "wps": "extractors.legacy:read_wps",
     "xls": "extractors.legacy:read_xls",
     "xlsx": "extractors.legacy:read_xlsx",
+    "pdf": "extractors.pdf:read_pdf",
 }
 
 UNSUPPORTED_REASONS: dict[str, str] = {
