@@ -13,6 +13,7 @@ PERIOD_YEAR = re.compile(r"(?:统计期限|统计年限|统计时限|统计周�
 PERIOD_FALLBACK = re.compile(r"自((?:19|20)\d{2})年0?1月0?1日(?:起)?至\1年12月31日")
 MARKDOWN = re.compile(r"^[#>*\s]+")
 TITLE_SEARCH_LINES = 12
+MAX_TITLE_CHARS = 60
 
 
 @dataclass
@@ -25,13 +26,17 @@ class DocumentIdentity:
 
 
 def find_title(lines: list[str]) -> str | None:
-    """The first line naming the report, joined with the line before when the unit sits above it."""
-    cleaned = [MARKDOWN.sub("", collapse(line)) for line in lines if line.strip()]
-    for i, line in enumerate(cleaned[:TITLE_SEARCH_LINES]):
-        found = TITLE_MARK.search(line)
+    """The first line naming the report; PDFs and Word wrap long titles, so a line may be joined
+    with the line after it (and with the unit on the line before it)."""
+    cleaned = [MARKDOWN.sub("", collapse(line)) for line in lines if line.strip()][:TITLE_SEARCH_LINES]
+    for i, line in enumerate(cleaned):
+        if len(line) > MAX_TITLE_CHARS or "《" in line:
+            continue
+        joined = line + (cleaned[i + 1] if i + 1 < len(cleaned) and len(cleaned[i + 1]) <= MAX_TITLE_CHARS else "")
+        found = TITLE_MARK.search(line) or TITLE_MARK.search(joined)
         if not found:
             continue
-        title = line[: found.end()]
+        title = (line if TITLE_MARK.search(line) else joined)[: found.end()]
         if TITLE_YEAR.match(title) and i > 0 and len(cleaned[i - 1]) <= 30:
             title = cleaned[i - 1] + title
         return title
