@@ -79,7 +79,12 @@ def section_metrics(section: str, template: str) -> list[Metric]:
 
 def match_label(text: str, kinds: frozenset[str]) -> LabelMatch | None:
     """Find the label entry a printed label means: exact key, then a unique prefix, then a close spelling."""
-    key = label_key(text)
+    return _match_key(label_key(text), kinds)
+
+
+@lru_cache(maxsize=65536)
+def _match_key(key: str, kinds: frozenset[str]) -> LabelMatch | None:
+    """Cached: the same few hundred labels recur in every report."""
     if not key:
         return None
     entries = [e for e in label_entries() if e.kind in kinds]

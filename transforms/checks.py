@@ -47,6 +47,11 @@ def rules() -> tuple[Rule, ...]:
 
 def _terms(expression: str, available: list[str]) -> list[str] | None:
     """Expand 'a + b.* + (c.* | c)' into the names present; None when a required term is absent."""
+    return _expand(expression, tuple(available))
+
+
+@lru_cache(maxsize=4096)
+def _expand(expression: str, available: tuple[str, ...]) -> list[str] | None:
     names: list[str] = []
     for term in (t.strip() for t in _split_plus(expression)):
         alternatives = [a.strip() for a in term.strip("()").split("|")]
@@ -99,10 +104,13 @@ def _evaluate(rule: Rule, cells: dict[str, LongValue], metric_id: str | None, ap
 
 def run_checks(values: list[LongValue]) -> list[CheckResult]:
     results: list[CheckResult] = []
+    by_applicant: dict[str | None, dict[str, LongValue]] = {}
+    for v in values:
+        by_applicant.setdefault(v.applicant, {})[v.metric_id] = v
     for rule in rules():
         if rule.scope == "per_applicant":
             for applicant in applicants():
-                cells = {v.metric_id: v for v in values if v.applicant == applicant}
+                cells = by_applicant.get(applicant, {})
                 results.extend(r for r in [_evaluate(rule, cells, None, applicant)] if r)
         elif rule.scope == "per_row":
             by_metric: dict[str, dict[str, LongValue]] = {}
@@ -112,6 +120,5 @@ def run_checks(values: list[LongValue]) -> list[CheckResult]:
             for metric_id, cells in by_metric.items():
                 results.extend(r for r in [_evaluate(rule, cells, metric_id, None)] if r)
         else:
-            cells = {v.metric_id: v for v in values if v.applicant is None}
-            results.extend(r for r in [_evaluate(rule, cells, None, None)] if r)
+            results.extend(r for r in [_evaluate(rule, by_applicant.get(None, {}), None, None)] if r)
     return results

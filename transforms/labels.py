@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _NUMBERING = re.compile(
     r"^(?:"
@@ -37,6 +38,7 @@ def strip_numbering(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=65536)
 def label_key(text: str) -> str:
     """The comparison key of a label: no whitespace, numbering or punctuation."""
     return _PUNCT.sub("", strip_numbering(collapse(text)))

@@ -25,6 +25,7 @@ def na_tokens() -> frozenset[str]:
         return frozenset(collapse(row["token"]) for row in csv.DictReader(fh))
 
 
+@lru_cache(maxsize=65536)
 def parse_cell(text: str) -> ParsedValue:
     raw = collapse(text)
     if raw == "":
