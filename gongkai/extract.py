@@ -14,6 +14,7 @@ from transforms.checks import CheckResult, run_checks
 from transforms.identity import identify
 from transforms.inference import infer_short_rows
 from transforms.matcher import match_document
+from transforms.prose import ProseValue, prose_values
 from transforms.regions import gazetteer
 from transforms.rows import LongValue, Note, build_long_values
 
@@ -31,6 +32,7 @@ class Extraction:
     values: list[LongValue] = field(default_factory=list)
     checks: list[CheckResult] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    prose: list[ProseValue] = field(default_factory=list)  # numbers quoted in 一、总体情况
 
     @property
     def status(self) -> str:
@@ -42,6 +44,7 @@ class Extraction:
             "values": [asdict(v) for v in self.values],
             "checks": [asdict(c) for c in self.checks],
             "notes": [asdict(n) for n in self.notes],
+            "prose": [asdict(p) for p in self.prose],
         }
 
 
@@ -94,7 +97,7 @@ def extract_read(document: dict, read: ReadResult, scope_code: str | None = None
     notes.extend(infer_short_rows(values, short_rows))
     notes[:0] = [Note(None, None, "info", note) for note in match.notes + read.warnings]
     document.update(template_version=match.template_version, status="loaded", error=None)
-    return Extraction(document, values, run_checks(values), notes)
+    return Extraction(document, values, run_checks(values), notes, prose_values(read))
 
 
 def _apply_region(document: dict, region) -> None:

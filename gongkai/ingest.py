@@ -15,6 +15,7 @@ from pathlib import Path
 from gongkai import EXTRACTOR_VERSION
 from gongkai.extract import Extraction
 from gongkai.workers import Job, Limits, extract_many
+from warehouse.cross_checks import rebuild_cross_checks
 from warehouse.load import ensure_dimensions, known_documents, load_extractions, record_sources, update_supersession
 from warehouse.store import connect_read_only, staged
 
@@ -114,6 +115,7 @@ def ingest(
             present = _ids(con)
             record_sources(con, [s for s in new_sources if s[0] in present])
         summary.superseded = update_supersession(con)
+        rebuild_cross_checks(con)
         _record_run(con, summary, started)
     return summary
 

@@ -2,7 +2,9 @@
 
 Files are UTF-8 with a BOM so Excel and WPS open them, headers are Chinese with the ids
 beside them, the column order is stable, and text cells that a spreadsheet would run as a
-formula are neutralised.
+formula are neutralised. Beside the report data each folder holds what provincial offices
+ask for: rollups per county and city, rates, the townships that sent no report, and the
+check results by region (from the marts in warehouse/marts.sql).
 """
 from __future__ import annotations
 
@@ -19,9 +21,10 @@ ID_COLUMNS = {
     "document_id": "文档编号(document_id)", "unit": "单位(unit)", "region_code": "区划代码(region_code)",
     "township": "乡镇(township)", "county": "县区(county)", "city": "地市(city)", "province": "省份(province)",
     "year": "年度(year)", "template_version": "模板版本(template_version)",
+    "unit_type": "单位类型(unit_type)",
 }
 LONG_COLUMNS = {
-    **{k: v for k, v in ID_COLUMNS.items() if k != "template_version"},
+    **{k: v for k, v in ID_COLUMNS.items() if k not in ("template_version", "unit_type")},
     "metric_id": "指标编号(metric_id)", "label_zh": "指标名称", "applicant": "申请人类型编号(applicant)",
     "applicant_zh": "申请人类型", "value": "数值(value)", "value_semantic_zh": "值类型(value_semantic)", "source_ref": "原文位置(source_ref)",
 }
@@ -31,7 +34,31 @@ CHECK_COLUMNS = {
     "applicant": "申请人类型编号(applicant)", "result": "结果(passed)", "reported": "报告数(reported)",
     "expected": "分项合计(expected)", "detail": "说明(detail)",
 }
-FILES = {"wide": "单位年度宽表.csv", "long": "明细长表.csv", "checks": "勾稽检查.csv"}
+FILES = {
+    "wide": "单位年度宽表.csv", "long": "明细长表.csv", "checks": "勾稽检查.csv",
+    "rollups": "地区汇总.csv", "rates": "地区比率.csv", "coverage": "未报送乡镇.csv", "quality": "数据质量.csv",
+}
+LEVEL_ZH = {"county": "县区", "city": "地市", "province": "省份"}
+MART_COLUMNS = {
+    "level": "层级(level)", "level_zh": "层级", "region_code": "区划代码(region_code)", "region_name": "地区(region_name)",
+    "county_code": "县区代码(county_code)", "county": "县区(county)", "city_code": "地市代码(city_code)", "city": "地市(city)",
+    "province_code": "省份代码(province_code)", "province": "省份(province)", "year": "年度(year)",
+    "township": "乡镇(township)", "county_reports": "本县区报告数(county_reports)",
+    "reporting_units": "报送单位数(reporting_units)", "township_units": "其中乡镇(township_units)",
+    "government_units": "其中县级及以上政府(government_units)", "department_units": "其中部门(department_units)",
+    "received_reported_units": "填报本年新收的单位数(received_reported_units)",
+    "townships": "乡镇总数(townships)", "townships_reporting": "已报送乡镇数(townships_reporting)",
+    "townships_missing": "未报送乡镇数(townships_missing)", "failed_checks": "未通过检查数(failed_checks)",
+    "received_total": "本年新收申请·总计(received_total)", "outcomes_total": "办理结果总计(outcomes_total)",
+    "share_granted": "予以公开占比(share_granted)", "share_partially_granted": "部分公开占比(share_partially_granted)",
+    "share_denied": "不予公开占比(share_denied)", "share_unavailable": "无法提供占比(share_unavailable)",
+    "share_not_processed": "不予处理占比(share_not_processed)", "share_other": "其他处理占比(share_other)",
+    "reviews_per_100_received": "每百件新收申请行政复议数(reviews_per_100_received)",
+    "lawsuits_per_100_received": "每百件新收申请行政诉讼数(lawsuits_per_100_received)",
+    "check_id": "规则编号(check_id)", "description": "规则说明", "results": "检查结果数(results)",
+    "evaluated": "可判断数(evaluated)", "failed": "不通过数(failed)", "not_evaluable": "无法判断数(not_evaluable)",
+    "documents": "报告数(documents)", "documents_failed": "有不通过项的报告数(documents_failed)",
+}
 
 
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
@@ -67,7 +94,7 @@ def _long(con, where: str, params: list) -> pd.DataFrame:
 
 def _wide(con, long: pd.DataFrame, where: str, params: list) -> pd.DataFrame:
     documents = con.execute(f"""
-        SELECT d.document_id, d.unit, d.region_code, d.township, d.county, d.city, d.province, d.year, d.template_version
+        SELECT d.document_id, d.unit, d.region_code, d.township, d.county, d.city, d.province, d.year, d.template_version, d.unit_type
         FROM dim_document d WHERE {where} ORDER BY d.province, d.year, d.county, d.unit, d.document_id
     """, params).df()
     metric_order = con.execute("""
@@ -94,12 +121,60 @@ def _checks(con, where: str, params: list) -> pd.DataFrame:
         FROM fact_check c JOIN dim_document d USING (document_id)
         WHERE {where} ORDER BY d.province, d.year, d.unit, d.document_id, c.check_id, c.metric_id, c.applicant
     """, params).df()
-    from transforms.checks import rules
-
-    descriptions = {r.check_id: r.description for r in rules()}
-    frame.insert(5, "description", frame["check_id"].map(descriptions))
+    frame.insert(5, "description", frame["check_id"].map(_check_descriptions()))
     frame["result"] = frame.pop("passed").map(lambda p: "无法判断" if pd.isna(p) else ("通过" if p else "不通过"))
     return frame[list(CHECK_COLUMNS)].rename(columns=CHECK_COLUMNS)
+
+
+def _check_descriptions() -> dict[str, str]:
+    from transforms.checks import rules
+    from warehouse.cross_checks import CROSS_CHECKS
+
+    return {**{r.check_id: r.description for r in rules()}, **CROSS_CHECKS}
+
+
+def _mart_headers(con) -> dict[str, str]:
+    """Chinese headers with the column id beside them; measures take their label from mart_measures."""
+    measures = con.execute("SELECT DISTINCT measure, label_zh FROM mart_measures").fetchall()
+    headers = {m: f"{label}({m})" for m, label in measures}
+    headers.update({f"share_{m.removesuffix('_total')}": f"{label.removesuffix('·总计')}占比(share_{m.removesuffix('_total')})"
+                    for m, label in measures if m.startswith("denied_")})
+    return {**headers, **MART_COLUMNS}
+
+
+def _marts(con, province: str | None, year: int) -> dict[str, pd.DataFrame]:
+    """The rollup, rate, coverage and quality marts of one province and year, with Chinese headers."""
+    params = [province, year]
+    level_order = "CASE level WHEN 'province' THEN 0 WHEN 'city' THEN 1 ELSE 2 END, region_code"
+    rollups = con.execute(f"""
+        SELECT r.level, r.region_code, r.region_name, r.city_code, r.city, r.province_code, r.province, r.year,
+               s.townships, s.townships_reporting, s.townships_missing,
+               r.* EXCLUDE (level, region_code, region_name, city_code, city, province_code, province, year)
+        FROM mart_region_year r
+        LEFT JOIN mart_coverage_summary s ON r.level = 'county' AND s.county_code = r.region_code AND s.year = r.year
+        WHERE r.province = ? AND r.year = ? ORDER BY {level_order}
+    """, params).df()
+    rates = con.execute(f"""
+        SELECT level, region_code, name AS region_name, province, year, * EXCLUDE (level, unit_key, region_code, name, province, year)
+        FROM mart_rates WHERE level <> 'unit' AND province = ? AND year = ? ORDER BY {level_order}
+    """, params).df()
+    coverage = con.execute("""
+        SELECT region_code, township, county_code, county, city_code, city, province_code, province, year, county_reports
+        FROM mart_coverage WHERE province = ? AND year = ? ORDER BY county_code, region_code
+    """, params).df()
+    quality = con.execute(f"""
+        SELECT level, region_code, region_name, province_code, province, year, check_id, results, evaluated, failed,
+               not_evaluable, documents, documents_failed
+        FROM mart_quality WHERE province = ? AND year = ? ORDER BY {level_order}, check_id
+    """, params).df()
+    quality.insert(7, "description", quality["check_id"].map(_check_descriptions()))
+    headers = _mart_headers(con)
+    frames = {"rollups": rollups, "rates": rates, "coverage": coverage, "quality": quality}
+    for key, frame in frames.items():
+        if "level" in frame:
+            frame.insert(1, "level_zh", frame["level"].map(LEVEL_ZH))
+        frames[key] = frame.rename(columns=headers)
+    return frames
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
@@ -120,13 +195,19 @@ def _dictionary(province: str, year: int, counts: dict[str, int]) -> str:
         "由 gongkai 从各单位公开的年度报告中提取。编码 UTF-8（带 BOM），可用 Excel、WPS 直接打开。", "",
         f"- {FILES['wide']}：每个单位、每个年度一行（{counts['wide']} 行）；列名为“指标名称·申请人类型 (metric_id/applicant)”。",
         f"- {FILES['long']}：每个数值一行（{counts['long']} 行）。",
-        f"- {FILES['checks']}：勾稽关系检查，每份报告 × 规则 × 列一行（{counts['checks']} 行）。", "",
+        f"- {FILES['checks']}：勾稽关系检查，每份报告 × 规则 × 列一行（{counts['checks']} 行）；"
+        "含跨年度检查 cross_year_carry_over（本年上年结转 = 上年结转下年度）和 prose_vs_table（总体情况所述申请数 = 表格本年新收总计）。",
+        f"- {FILES['rollups']}：省、地市、县区汇总（{counts['rollups']} 行）：报送单位数和各项合计；县区行另有乡镇总数、已报送、未报送乡镇数。"
+        "合计只加填报了该项的单位（空白不计为 0）。",
+        f"- {FILES['rates']}：省、地市、县区的比率（{counts['rates']} 行）：各办理结果占办理结果总计的比例（0–1），每百件新收申请的行政复议、行政诉讼数；分母为 0 或未填报时为空。",
+        f"- {FILES['coverage']}：未报送名单（{counts['coverage']} 行）：已有报告的县区中，本年度没有报告的乡镇（街道）。",
+        f"- {FILES['quality']}：数据质量（{counts['quality']} 行）：按地区和规则统计的检查结果数、不通过数、无法判断数。", "",
         "## 值类型 (value_semantic)", "",
         *[f"- {zh}（{en}）" for en, zh in SEMANTIC_ZH.items()], "",
         "空白、不适用、缺失的格子没有数值（不是 0）；“推定”是报告漏印、但勾稽关系和非负性能唯一确定的数值。",
         "勾稽检查“不通过”只记录问题，不修改报告的数字；“无法判断”表示相关格子空白或缺失。", "",
         "## 列", "",
-        *[f"- {v}" for v in {**ID_COLUMNS, **LONG_COLUMNS, **CHECK_COLUMNS}.values()], "",
+        *[f"- {v}" for v in {**ID_COLUMNS, **LONG_COLUMNS, **CHECK_COLUMNS, **MART_COLUMNS}.values()], "",
         "以 = + - @ 开头的文字前加了单引号，防止电子表格把它当作公式执行。", "",
     ]
     return "\n".join(lines)
@@ -149,6 +230,7 @@ def export(db: Path, out: Path, province: str | None = None, year: int | None = 
                 "wide": _wide(con, long, group_where, group_params),
                 "long": long.assign(value_semantic_zh=long["value_semantic"].map(SEMANTIC_ZH))[list(LONG_COLUMNS)].rename(columns=LONG_COLUMNS),
                 "checks": _checks(con, group_where, group_params),
+                **_marts(con, None if group_province == UNKNOWN_PROVINCE else group_province, group_year),
             }
             for key, frame in frames.items():
                 written.append(_write_csv(frame, folder / FILES[key]))

@@ -60,7 +60,7 @@ def load_extractions(con: duckdb.DuckDBPyConnection, extractions: list[Extractio
         return
     ids = [e.document["document_id"] for e in extractions]
     con.register("ids", pd.DataFrame({"document_id": ids}))
-    for table in ("fact_value", "fact_check", "fact_note", "dim_document"):
+    for table in ("fact_value", "fact_check", "fact_note", "fact_prose", "dim_document"):
         con.execute(f"DELETE FROM {table} WHERE document_id IN (SELECT document_id FROM ids)")
     con.unregister("ids")
     documents = pd.DataFrame([{c: e.document.get(c) for c in DOCUMENT_COLUMNS} for e in extractions])
@@ -69,6 +69,7 @@ def load_extractions(con: duckdb.DuckDBPyConnection, extractions: list[Extractio
     _insert(con, "fact_value", _facts(extractions, "values", ["document_id", "metric_id", "applicant", "value", "value_semantic", "raw_text", "source_ref"]))
     _insert(con, "fact_check", _facts(extractions, "checks", ["document_id", "check_id", "metric_id", "applicant", "passed", "expected", "reported", "detail"]))
     _insert(con, "fact_note", _facts(extractions, "notes", ["document_id", "metric_id", "applicant", "action", "reason"]))
+    _insert(con, "fact_prose", _facts(extractions, "prose", ["document_id", "metric_id", "applicant", "value", "quote", "source_ref"]))
     record_sources(con, [(e.document["document_id"], e.document["source"], e.document["ingested_at"]) for e in extractions])
 
 

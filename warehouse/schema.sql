@@ -101,6 +101,15 @@ CREATE TABLE IF NOT EXISTS fact_note (
     reason      VARCHAR NOT NULL
 );
 
+CREATE TABLE IF NOT EXISTS fact_prose (
+    document_id VARCHAR NOT NULL,
+    metric_id   VARCHAR NOT NULL,      -- the table metric the prose restates, e.g. requests.received
+    applicant   VARCHAR,
+    value       DOUBLE NOT NULL,       -- the number as quoted in 一、总体情况
+    quote       VARCHAR NOT NULL,      -- the phrase it was read from
+    source_ref  VARCHAR
+);
+
 CREATE TABLE IF NOT EXISTS load_runs (
     run_id      VARCHAR PRIMARY KEY,
     started_at  TIMESTAMP NOT NULL,

@@ -17,6 +17,7 @@ import duckdb
 
 SCHEMA = Path(__file__).with_name("schema.sql")
 VIEWS = Path(__file__).with_name("views.sql")
+MARTS = Path(__file__).with_name("marts.sql")
 STAGING_MARK = ".staging-"
 
 
@@ -60,6 +61,7 @@ def writer_lock(db_path: Path, wait: bool = True) -> Iterator[None]:
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA.read_text(encoding="utf-8"))
     con.execute(VIEWS.read_text(encoding="utf-8"))
+    con.execute(MARTS.read_text(encoding="utf-8"))
 
 
 @contextmanager
