@@ -86,7 +86,9 @@ FROM current_docs c LEFT JOIN dim_region r USING (region_code)
 WHERE c.latest = 1;
 
 -- Unit × year wide table: one row per current report, the key measures as columns.
-CREATE OR REPLACE VIEW mart_unit_year AS
+-- Computed here as mart_unit_year_live; every publish stores it as the table mart_unit_year_table
+-- (warehouse/store.py), so mart_unit_year and the marts built on it stay fast at national scale.
+CREATE OR REPLACE VIEW mart_unit_year_live AS
 WITH cells AS (
     SELECT v.document_id, m.sort_order AS measure_no, v.value, v.value_semantic IN ('number', 'zero', 'inferred') AS counted
     FROM fact_value v
@@ -140,6 +142,9 @@ FROM wide w
 JOIN dim_document d USING (document_id)
 LEFT JOIN dim_region r USING (region_code)
 LEFT JOIN failed f USING (document_id);
+
+CREATE TABLE IF NOT EXISTS mart_unit_year_table AS SELECT * FROM mart_unit_year_live LIMIT 0;
+CREATE OR REPLACE VIEW mart_unit_year AS SELECT * FROM mart_unit_year_table;
 
 -- County, city and province rollups per year. A unit counts toward every level above its region
 -- (a township toward its county, city and province; a city department toward its city and

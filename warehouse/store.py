@@ -64,6 +64,11 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(MARTS.read_text(encoding="utf-8"))
 
 
+def refresh_stored_marts(con: duckdb.DuckDBPyConnection) -> None:
+    """Store the marts that are costly to compute, once per publish rather than once per query."""
+    con.execute("CREATE OR REPLACE TABLE mart_unit_year_table AS SELECT * FROM mart_unit_year_live")
+
+
 @contextmanager
 def staged(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection to a private copy; published only if the block completes."""
@@ -79,6 +84,7 @@ def staged(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         try:
             apply_schema(con)
             yield con
+            refresh_stored_marts(con)
             con.execute("CHECKPOINT")
         except BaseException:
             con.close()
