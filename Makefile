@@ -22,8 +22,7 @@ system-deps:
 	bash scripts/install-system-deps.sh
 
 run: install
-	$(BIN)/gongkai ingest data/samples
-	$(BIN)/gongkai export --out data/exports
+	$(BIN)/gongkai nightly
 	@echo "warehouse: data/warehouse.duckdb   CSV summaries: data/exports/"
 
 test: install

@@ -76,7 +76,9 @@ def ingest(
     limits: Limits = Limits(),
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    extract: Callable[[list[Job], Limits, int | None], Iterable[Extraction]] = extract_many,
 ) -> IngestSummary:
+    """`extract` turns the new files into Extractions; the nightly flow passes one that runs on a Dask cluster."""
     summary = IngestSummary(db=Path(db))
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     known = _known(Path(db))
@@ -104,7 +106,7 @@ def ingest(
     with staged(Path(db)) as con:
         ensure_dimensions(con)
         done = 0
-        for batch in _batches(extract_many(todo, limits, workers), BATCH):
+        for batch in _batches(extract(todo, limits, workers), BATCH):
             load_extractions(con, batch)
             for extraction in batch:
                 _count(summary, extraction)
