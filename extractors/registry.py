@@ -5,6 +5,7 @@ import importlib
 from pathlib import Path
 
 from extractors.detect import detect_format
+from extractors.guards import check_zip
 from extractors.model import ExtractionError, ReadResult
 
 # format -> "module:function"; each function takes (data: bytes, name: str) -> ReadResult
@@ -32,6 +33,8 @@ def read_bytes(data: bytes, name: str) -> ReadResult:
     if target is None:
         reason = UNSUPPORTED_REASONS.get(fmt, f"format '{fmt}' has no reader yet")
         raise ExtractionError(reason)
+    if data.startswith(b"PK\x03\x04"):
+        check_zip(data)  # every zip-based format: refuse bombs before a reader unpacks anything
     module_name, func_name = target.split(":")
     reader = getattr(importlib.import_module(module_name), func_name)
     result: ReadResult = reader(data, name)
