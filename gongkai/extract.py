@@ -66,6 +66,11 @@ def base_document(path: Path, data: bytes) -> dict:
     }
 
 
+def naming(name: str, reason: str) -> str:
+    """A reason starts with the file's name, once (some readers already put it there)."""
+    return reason if reason.startswith(f"{name}:") else f"{name}: {reason}"
+
+
 def quarantined(document: dict, reason: str) -> Extraction:
     document.update(status="quarantined", error=reason)
     return Extraction(document)
@@ -76,7 +81,9 @@ def extract_bytes(path: Path, data: bytes, scope_code: str | None = None) -> Ext
     try:
         read = read_bytes(data, path.name)
     except ExtractionError as exc:
-        return quarantined(document, f"{path.name}: {exc}")
+        if isinstance(exc.__cause__, MemoryError):
+            raise exc.__cause__  # a reader caught the memory limit: a limit, not a fault of the file
+        return quarantined(document, naming(path.name, str(exc)))
     document["format"] = read.format
     return extract_read(document, read, scope_code)
 
@@ -89,15 +96,31 @@ def extract_read(document: dict, read: ReadResult, scope_code: str | None = None
     document.update(title=identity.title, unit=identity.unit, year=identity.year, year_source=identity.year_source)
     _apply_region(document, identity.region)
     if len(match.rows) < MIN_MATCHED_ROWS:
-        kind = f"titled '{identity.title}'" if identity.title else "with no 政府信息公开工作年度报告 title"
-        return quarantined(document, f"{name}: no template tables found (document {kind}); not a 政府信息公开 annual report, or its tables are images")
+        return quarantined(document, f"{name}: {_no_tables_reason(identity.title, match)}")
     if identity.year is None:
-        return quarantined(document, f"{name}: no report year in the title or a statistical-period sentence (统计期限…); add the year to the source configuration or fix the title")
+        return quarantined(
+            document,
+            f"{name}: no report year in the title or in a statistical-period sentence (统计期限…); "
+            "if it is an annual report, add the year to the title in a copy of the file and ingest the copy",
+        )
     values, notes, short_rows = build_long_values(match)
     notes.extend(infer_short_rows(values, short_rows))
     notes[:0] = [Note(None, None, "info", note) for note in match.notes + read.warnings]
     document.update(template_version=match.template_version, status="loaded", error=None)
     return Extraction(document, values, run_checks(values), notes, prose_values(read))
+
+
+def _no_tables_reason(title: str | None, match) -> str:
+    found = f"found {len(match.rows)} template rows" if match.rows else "found no template tables"
+    if title:  # identify() only returns titles that name a 政府信息公开 report
+        return (
+            f"{found} in '{title}'; its tables are probably images or in an attachment: "
+            "get the version with text tables (Word, PDF with a text layer, or the HTML table) from the source"
+        )
+    return (
+        f"{found} and no 政府信息公开工作年度报告 title: another kind of document (remove it from the sources) "
+        "or a report printed as images (get a version with text from the source)"
+    )
 
 
 def _apply_region(document: dict, region) -> None:
