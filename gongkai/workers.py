@@ -1,26 +1,43 @@
 """Extract documents in worker processes with a time and memory limit per document.
 
-One pathological file (a zip bomb, a PDF that makes the parser spin) must not stall the night:
-each document runs under an alarm and an address-space limit, and a worker that dies is
-replaced while the file it held is quarantined with the reason.
+One pathological file (a zip bomb, a PDF that makes a parser spin) must not stall the night:
+- memory: workers run under an address-space limit, so a runaway allocation raises MemoryError
+  (or kills that worker) instead of exhausting the machine;
+- time: an alarm interrupts Python code after `timeout_s`; a CPU limit kills a worker spinning in
+  C code, which the alarm cannot interrupt; and a pool that finishes nothing for longer than the
+  timeout is treated as stuck (a worker blocked for good) and killed.
+A job whose worker died runs again alone in a fresh process, where the exit tells what happened;
+if it dies again it is quarantined with that reason, and the run goes on.
+
+A quarantine caused by a limit says more about the limits than about the bytes: such a document
+records `Limits.version()` as its extractor version, so a run with other limits tries it again.
 """
 from __future__ import annotations
 
+import ctypes
+import hashlib
+import importlib
 import multiprocessing
 import os
 import resource
 import signal
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from gongkai.extract import Extraction, base_document, extract_bytes, quarantined
+from extractors.registry import READERS
+from gongkai import EXTRACTOR_VERSION
+from gongkai.extract import Extraction, base_document, document_id_for, extract_bytes, quarantined
 
 DEFAULT_TIMEOUT_S = 120
 DEFAULT_MEMORY_MB = 3072
 MAX_FILE_BYTES = 200 * 1024 * 1024
+MB = 1024 * 1024
+HEAD_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -29,6 +46,15 @@ class Limits:
     memory_mb: int = DEFAULT_MEMORY_MB
     max_file_bytes: int = MAX_FILE_BYTES
 
+    @property
+    def grace_s(self) -> int:
+        """How long past the timeout a worker may stay silent before it is taken for stuck."""
+        return max(2, self.timeout_s // 4)
+
+    def version(self) -> str:
+        """The extractor version recorded for a document quarantined by these limits."""
+        return f"{EXTRACTOR_VERSION}+limits:{self.timeout_s}s,{self.memory_mb}MB,{self.max_file_bytes // MB}MB"
+
 
 @dataclass(frozen=True)
 class Job:
@@ -36,49 +62,119 @@ class Job:
     scope_code: str | None = None
 
 
-class _Timeout(Exception):
-    pass
+class _Timeout(BaseException):
+    """BaseException, so that a reader's `except Exception` cannot swallow the alarm."""
 
 
 def _on_alarm(signum, frame):  # noqa: ARG001 - signal handler signature
     raise _Timeout()
 
 
-def _init_worker(memory_mb: int) -> None:
+WARM_UP = (
+    "某县2024年政府信息公开工作年度报告\n"
+    "一、本年新收政府信息公开申请数量\t0\t0\t0\t0\t0\t0\t0\n"
+    "二、上年结转政府信息公开申请数量\t0\t0\t0\t0\t0\t0\t0\n"
+    "四、结转下年度继续办理\t0\t0\t0\t0\t0\t0\t0\n"
+)
+
+
+def _warm_up() -> None:
+    """Import the readers and load the reference data (gazetteer, label maps, rules) before the first
+    document, so that a document's time limit measures the document, not the worker's start-up."""
+    try:
+        for target in READERS.values():
+            importlib.import_module(target.split(":")[0])
+        extract_bytes(Path("warm-up.txt"), WARM_UP.encode())
+    except Exception:  # noqa: BLE001 - a warm-up failure shows again, with a reason, on the first document
+        pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a killed parent stays a zombie until its own parent reaps it
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _one_malloc_arena() -> None:
+    """glibc gives each new thread its own 64 MB malloc arena, which counts against the address-space
+    limit; one shared arena keeps the limit a measure of what the document needs."""
+    try:
+        ctypes.CDLL(None).mallopt(-8, 1)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass
+
+
+def _exit_with(parent_pid: int) -> None:
+    """Exit when the ingest that started this worker is gone (SIGKILLed, say). Without this, idle
+    workers wait forever on a queue nobody writes to, and keep the forkserver alive with them."""
+    def watch() -> None:
+        while _alive(parent_pid):
+            time.sleep(1)
+        os._exit(1)
+
+    previous = threading.stack_size(256 * 1024)
+    try:
+        threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+    finally:
+        threading.stack_size(previous)
+
+
+def _init_worker(memory_mb: int, parent_pid: int | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _one_malloc_arena()
+    if parent_pid:
+        _exit_with(parent_pid)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a worker killed by its CPU limit leaves no core file
+    _warm_up()  # before the memory limit: start-up is not the document's fault
     if memory_mb > 0:
-        limit = memory_mb * 1024 * 1024
+        limit = memory_mb * MB
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def extract_limited(job: Job, limits: Limits) -> Extraction:
-    """Extract one file under the limits; every failure becomes a quarantine with a reason."""
-    path = job.path
-    size = path.stat().st_size
-    if size > limits.max_file_bytes:
-        document = base_document(path, path.read_bytes()[:0])
-        document.update(size_bytes=size, sha256=_sha256_file(path))
-        document["document_id"] = document["sha256"][:16]
-        return quarantined(document, f"{path.name}: file is {size / 1e6:.0f} MB, over the {limits.max_file_bytes / 1e6:.0f} MB limit per document; check it is a report")
-    data = path.read_bytes()
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.alarm(limits.timeout_s)
-    try:
-        return extract_bytes(path, data, job.scope_code)
-    except _Timeout:
-        return quarantined(base_document(path, data), f"{path.name}: extraction took longer than {limits.timeout_s} s and was stopped; the file may be malformed")
-    except MemoryError:
-        return quarantined(base_document(path, data), f"{path.name}: extraction needed more than {limits.memory_mb} MB of memory and was stopped; the file may be a decompression bomb")
-    except Exception as exc:  # a reader bug must not lose the night: record it and go on
-        return quarantined(base_document(path, data), f"{path.name}: unexpected {type(exc).__name__} while reading: {exc}")
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+# --- reasons a person can act on ---------------------------------------------------------
+def _timeout_reason(name: str, limits: Limits) -> str:
+    return (f"{name}: extraction took longer than {limits.timeout_s} s and was stopped; the file may be malformed: "
+            "check that it opens, or run `gongkai ingest` again with a larger --timeout")
 
 
+def _memory_reason(name: str, limits: Limits) -> str:
+    return (f"{name}: extraction needed more than {limits.memory_mb} MB of memory and was stopped; the file may be "
+            "a decompression bomb: check that it opens, or run `gongkai ingest` again with a larger --memory-mb")
+
+
+def _size_reason(name: str, size: int, limits: Limits) -> str:
+    return (f"{name}: the file is {size / MB:,.0f} MB, over the {limits.max_file_bytes / MB:,.0f} MB limit per document; "
+            "check that it is a report (a scan this big should be scanned again at a lower resolution)")
+
+
+def _death_reason(name: str, limits: Limits, exitcode: int | None, stuck: bool) -> str:
+    if stuck or exitcode == -signal.SIGXCPU:
+        return _timeout_reason(name, limits)
+    if exitcode == -signal.SIGKILL:
+        return (f"{name}: the extraction process was killed (SIGKILL), most likely by the system for lack of memory; "
+                "check that the file opens, or run `gongkai ingest` again with fewer --jobs")
+    if exitcode is not None and exitcode < 0:
+        how = signal.Signals(-exitcode).name if -exitcode in signal.valid_signals() else f"signal {-exitcode}"
+        return (f"{name}: a parser crashed on this file ({how}); the file is probably malformed: check that it opens, "
+                "and if it does, report the file as a reader bug")
+    return (f"{name}: the extraction process exited without a result (exit status {exitcode}); "
+            "run `gongkai extract` on the file to see the error, and report it as a reader bug")
+
+
+def _bug_reason(name: str, exc: BaseException) -> str:
+    return (f"{name}: unexpected {type(exc).__name__} while reading ({exc}); this is a bug in gongkai, "
+            "not in the file: report it with the file")
+
+
+# --- one document --------------------------------------------------------------------------
 def _sha256_file(path: Path) -> str:
-    import hashlib
-
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -86,51 +182,162 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _document_for(path: Path) -> dict:
+    """A file's document row, computed without holding the whole file in memory."""
+    with open(path, "rb") as fh:
+        head = fh.read(HEAD_BYTES)
+    document = base_document(path, head)
+    sha256 = _sha256_file(path)
+    document.update(sha256=sha256, document_id=document_id_for(sha256), size_bytes=path.stat().st_size)
+    return document
+
+
+def _limit_quarantine(path: Path, limits: Limits, reason: str) -> Extraction:
+    document = _document_for(path)
+    document["extractor_version"] = limits.version()
+    return quarantined(document, reason)
+
+
+def extract_limited(job: Job, limits: Limits) -> Extraction:
+    """Extract one file under the time limit (and the memory limit of the calling worker);
+    every failure becomes a quarantine with a reason."""
+    path = job.path
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        return _limit_quarantine(path, limits, _size_reason(path.name, size, limits))
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.alarm(limits.timeout_s)
+    try:
+        return extract_bytes(path, path.read_bytes(), job.scope_code)
+    except _Timeout:
+        outcome = "timeout"
+    except MemoryError:
+        outcome = "memory"
+    except Exception as exc:  # a reader bug must not lose the night: record it and go on
+        signal.alarm(0)
+        return quarantined(_document_for(path), _bug_reason(path.name, exc))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    # out of the except block, so that the failed extraction's memory is released first
+    if outcome == "timeout":
+        return _limit_quarantine(path, limits, _timeout_reason(path.name, limits))
+    return _limit_quarantine(path, limits, _memory_reason(path.name, limits))
+
+
+def _cpu_backstop(limits: Limits) -> None:
+    """Let the kernel kill this worker if it burns more CPU than `timeout_s` of wall time could give it.
+
+    The alarm only interrupts Python code; this catches a parser spinning inside C code."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    spent = int(usage.ru_utime + usage.ru_stime) + 1
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    soft = spent + limits.timeout_s * (os.cpu_count() or 1) + limits.grace_s
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
 def _worker_task(job: Job, limits: Limits) -> Extraction:
+    _cpu_backstop(limits)
     return extract_limited(job, limits)
 
 
+def _isolated_main(job: Job, limits: Limits, sender, parent_pid: int) -> None:
+    _init_worker(limits.memory_mb, parent_pid)
+    result = _worker_task(job, limits)
+    try:
+        sender.send(result)
+    except MemoryError:
+        sender.send(_limit_quarantine(job.path, limits, _memory_reason(job.path.name, limits)))
+    sender.close()
+
+
+def run_isolated(job: Job, limits: Limits) -> Extraction:
+    """Run one job alone in a fresh process: if the process dies, its exit status says how."""
+    context = multiprocessing.get_context("forkserver")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_isolated_main, args=(job, limits, sender, os.getpid()), daemon=True)
+    process.start()
+    sender.close()
+    result = None
+    stuck = False
+    try:
+        if receiver.poll(limits.timeout_s + limits.grace_s):
+            result = receiver.recv()
+        else:
+            stuck = True
+    except (EOFError, OSError):
+        result = None
+    finally:
+        receiver.close()
+    process.join(timeout=5 if result is not None else 1)
+    if process.is_alive():
+        process.kill()
+        process.join()
+    if isinstance(result, Extraction):
+        return result
+    return _limit_quarantine(job.path, limits, _death_reason(job.path.name, limits, process.exitcode, stuck))
+
+
+# --- many documents ------------------------------------------------------------------------
 def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
+def _result(future: Future, job: Job, limits: Limits) -> Extraction:
+    """A finished future's Extraction; raises BrokenProcessPool if its worker died."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise
+    except MemoryError:  # e.g. sending a huge result back from the worker
+        return _limit_quarantine(job.path, limits, _memory_reason(job.path.name, limits))
+    except Exception as exc:
+        return quarantined(_document_for(job.path), _bug_reason(job.path.name, exc))
+
+
+def _kill(pool: ProcessPoolExecutor) -> None:
+    """Stop the pool's workers now, busy or not (Python 3.11 has no public call for this)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        if process.is_alive():
+            process.kill()
+
+
 def extract_many(jobs: Iterable[Job], limits: Limits = Limits(), workers: int | None = None) -> Iterator[Extraction]:
-    """Yield one Extraction per job (in completion order), in parallel worker processes."""
-    jobs = list(jobs)
-    workers = workers or default_jobs()
-    if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            yield extract_limited(job, limits)
+    """Yield one Extraction per job (in completion order), from worker processes under the limits.
+
+    Always in worker processes, even for one job: the memory limit must never apply to the
+    caller, which holds the warehouse connection."""
+    pending = list(reversed(list(jobs)))
+    if not pending:
         return
-    pending_jobs = list(reversed(jobs))
-    suspects: set[Job] = set()
+    workers = max(1, min(workers or default_jobs(), len(pending)))
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["gongkai.extract"])
-    while pending_jobs:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(limits.memory_mb,))
+    while pending:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(limits.memory_mb, os.getpid()))
         running: dict[Future, Job] = {}
+        suspects: list[Job] = []
         try:
-            while pending_jobs or running:
-                while pending_jobs and len(running) < workers * 2:
-                    job = pending_jobs.pop()
+            while pending or running:
+                while pending and len(running) < workers * 2:
+                    job = pending.pop()
                     running[pool.submit(_worker_task, job, limits)] = job
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                done, _ = wait(running, timeout=limits.timeout_s + limits.grace_s, return_when=FIRST_COMPLETED)
+                if not done:  # no worker finished within the timeout: one is stuck where the alarm cannot reach
+                    break
                 for future in done:
-                    job = running.pop(future)
-                    try:
-                        yield future.result()
-                    except BrokenProcessPool:
-                        raise
-                    except Exception as exc:
-                        yield quarantined(base_document(job.path, job.path.read_bytes()), f"{job.path.name}: worker failed: {exc}")
+                    extraction = _result(future, running[future], limits)
+                    del running[future]
+                    yield extraction
         except BrokenProcessPool:
-            # a worker died (killed by the OS, crashed in C code): retry the jobs in flight once each
-            for job in running.values():
-                if job in suspects:
-                    yield quarantined(base_document(job.path, job.path.read_bytes()), f"{job.path.name}: the extraction process died twice (out of memory or a crash in a parser); the file may be malformed")
-                else:
-                    suspects.add(job)
-                    pending_jobs.append(job)
-            running.clear()
+            pass  # a worker died (killed by the OS, crashed in C code, hit its CPU limit)
         finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+            suspects = list(running.values())
+            if suspects:
+                _kill(pool)
+            pool.shutdown(wait=not suspects, cancel_futures=True)
+        # the jobs in flight when the pool broke or stuck: run each alone, so a death is pinned on its file
+        for job in suspects:
+            yield run_isolated(job, limits)
