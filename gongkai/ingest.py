@@ -6,10 +6,13 @@ are not read again. The warehouse is built aside and swapped in once, at the end
 from __future__ import annotations
 
 import hashlib
+import os
+import sys
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from gongkai import EXTRACTOR_VERSION
@@ -20,6 +23,7 @@ from warehouse.load import ensure_dimensions, known_documents, load_extractions,
 from warehouse.store import connect_read_only, staged
 
 BATCH = 200
+PAUSE_ENV = "GONGKAI_TEST_PAUSE_BEFORE_PUBLISH"
 SKIPPED_NAMES = (".", "~$")
 
 
@@ -82,21 +86,26 @@ def ingest(
     summary = IngestSummary(db=Path(db))
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     known = _known(Path(db))
+    current = {EXTRACTOR_VERSION, limits.version()}  # a quarantine by other limits is tried again
     todo: list[Job] = []
     seen_now: set[str] = set()
     new_sources = []
     for path in discover(paths):
         summary.files_seen += 1
-        sha = sha256_of(path)
+        try:
+            sha = sha256_of(path)
+        except OSError as exc:  # one unreadable file must not stop the run
+            summary.problems.append(f"{path.name}: cannot be read ({exc.strerror or exc}); fix its permissions, and run again")
+            continue
         version, sources = known.get(sha, (None, set()))
         if sha in seen_now or (sources and str(path) not in sources):
             summary.duplicates += 1
             if str(path) not in sources:
                 new_sources.append((sha[:16], str(path), started))
-            if sha in seen_now or version == EXTRACTOR_VERSION:
+            if sha in seen_now or version in current:
                 continue
         seen_now.add(sha)
-        if version == EXTRACTOR_VERSION:
+        if version in current:
             summary.unchanged += 1
             continue
         todo.append(Job(path, scope(path)))
@@ -106,7 +115,10 @@ def ingest(
     with staged(Path(db)) as con:
         ensure_dimensions(con)
         done = 0
+        order = _write_order(todo)
         for batch in _batches(extract(todo, limits, workers), BATCH):
+            for extraction in batch:
+                extraction.document["ingested_at"] = started + timedelta(microseconds=order.get(extraction.document["source"], 0))
             load_extractions(con, batch)
             for extraction in batch:
                 _count(summary, extraction)
@@ -119,7 +131,30 @@ def ingest(
         summary.superseded = update_supersession(con)
         rebuild_cross_checks(con)
         _record_run(con, summary, started)
+        _pause_before_publish()
     return summary
+
+
+def _pause_before_publish() -> None:
+    """Test hook: GONGKAI_TEST_PAUSE_BEFORE_PUBLISH=<seconds> waits with the staged warehouse fully built but
+    not yet published, so tests/test_crash_safety.py can kill the process there. Unset, it does nothing."""
+    seconds = os.environ.get(PAUSE_ENV)
+    if seconds:
+        print(f"gongkai: pausing {seconds} s before publishing ({PAUSE_ENV})", file=sys.stderr, flush=True)
+        time.sleep(float(seconds))
+
+
+def _write_order(jobs: list[Job]) -> dict[str, int]:
+    """Rank of each file by last modification: documents of one run are stamped with the run's start
+    plus that many microseconds, so that of two reports for one unit and year found in the same run,
+    the one written later is current (update_supersession keeps the newest)."""
+    def written(job: Job) -> tuple[int, str]:
+        try:
+            return job.path.stat().st_mtime_ns, str(job.path)
+        except OSError:
+            return 0, str(job.path)
+
+    return {str(job.path): rank for rank, job in enumerate(sorted(jobs, key=written))}
 
 
 def _known(db: Path) -> dict[str, tuple[str, set[str]]]:
