@@ -183,13 +183,15 @@ class _Matcher:
         joined = match_label(previous.label + collapse(label.text), frozenset({"row3"}))
         if joined is None or joined.entry.target != previous.targets[0][0]:
             return False
-        cells = _trim(run, len(previous.targets))
+        width = len(previous.targets)
+        cells = _trim(run, width)
         if len(cells) > len(previous.cells):
             self.result.notes.append(
                 f"{label.ref}: label '{previous.label}' continues as '{collapse(label.text)}'; "
                 f"used its {len(cells)} values instead of the {len(previous.cells)} printed before the break"
+                + (f"; kept the first {width}" if len(cells) > width else "")
             )
-            previous.cells = cells
+            previous.cells = cells[:width]  # a row never holds more cells than it has columns
         previous.label += collapse(label.text)
         return True
 
