@@ -6,7 +6,6 @@ imports this module for every command, and `gongkai query` must stay instant.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -86,7 +85,7 @@ def _need_server(command: str, why: str) -> int:
 
 
 def cmd_nightly(args: argparse.Namespace) -> int:
-    from flows.prefect_env import configure_environment
+    from flows.prefect_env import configure_environment, configured_api_url
 
     configure_environment()
     status = _check_sources(args, "nightly")
@@ -96,7 +95,7 @@ def cmd_nightly(args: argparse.Namespace) -> int:
         status = _need_server("nightly", "--task-runner dask reports task runs from the Dask workers to a Prefect server")
         if status:
             return status
-    if not os.environ.get("PREFECT_API_URL"):
+    if not configured_api_url():
         print("starting Prefect in ephemeral mode (a temporary local server; 10-30 s)...", file=sys.stderr, flush=True)
     started = time.monotonic()
     from flows.nightly import nightly

@@ -100,10 +100,25 @@ def nightly(sources: str = DEFAULT_SOURCES, db: str = str(DEFAULT_DB), raw: str 
     logger = get_run_logger()
     config = load_sources(sources, base_dir=base_dir)
     report = NightlyReport(sources=str(sources), db=Path(db), exports=Path(exports), task_runner=task_runner)
+    try:
+        _run(report, config, raw, fetch, base_dir, task_runner, dask_address, batch_size, workers, hosts_at_once)
+    except Exception as exc:
+        report.error = f"{type(exc).__name__}: {exc}"  # a failed night gets its summary too, then fails
+        _publish(report)
+        raise
+    _publish(report)
+    for line in report.lines():
+        logger.info(line)
+    return report
 
+
+def _run(report: NightlyReport, config, raw: str, fetch: dict | None, base_dir: str | None, task_runner: str,
+         dask_address: str | None, batch_size: int, workers: int | None, hosts_at_once: int) -> None:
+    logger = get_run_logger()
+    db = str(report.db)
     started = time.monotonic()
     scrape_flow = scrape.with_options(task_runner=ThreadPoolTaskRunner(max_workers=max(1, hosts_at_once)))
-    report.scraped = scrape_flow(sources, raw, fetch, base_dir) if config.sites else []
+    report.scraped = scrape_flow(report.sources, raw, fetch, base_dir) if config.sites else []
     report.seconds["scrape"] = time.monotonic() - started
 
     for folder in config.inbox:
@@ -125,12 +140,11 @@ def nightly(sources: str = DEFAULT_SOURCES, db: str = str(DEFAULT_DB), raw: str 
     report.seconds["ingest"] = time.monotonic() - started
 
     started = time.monotonic()
-    report.exported, report.exports_up_to_date = export(db, exports)
+    report.exported, report.exports_up_to_date = export(db, str(report.exports))
     report.seconds["export"] = time.monotonic() - started
+    report.failed_checks_by_rule, report.documents_by_status = warehouse_facts(report.db, report.ingest.new_documents)
 
-    report.failed_checks_by_rule, report.documents_by_status = warehouse_facts(Path(db), report.ingest.new_documents)
+
+def _publish(report: NightlyReport) -> None:
     create_markdown_artifact(key=ARTIFACT_KEY, markdown=report.markdown(),
                              description="gongkai nightly: documents new, unchanged, quarantined; failed checks")
-    for line in report.lines():
-        logger.info(line)
-    return report

@@ -32,6 +32,8 @@ class NightlyReport:
     documents_by_status: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     task_runner: str = "local"
+    error: str | None = None
+    """Why the run failed, if it did; the summary then shows what was done before."""
 
     # --- figures --------------------------------------------------------------------------------
 
@@ -73,6 +75,7 @@ class NightlyReport:
         md = [
             "# gongkai nightly run", "",
             f"Sources: `{self.sources}` · task runner: {self.task_runner}", "",
+            *([f"**The run failed:** {_cell(self.error)}", ""] if self.error else []),
             "| documents | count |", "|---|---:|",
             f"| new (extracted and loaded) | {s.loaded} |",
             f"| unchanged (same content, same extractor version: skipped) | {s.unchanged} |",

@@ -222,6 +222,26 @@ def test_nightly_twice_second_run_downloads_and_extracts_nothing(tmp_path, porta
     assert "| new (extracted and loaded) | 0 |" in second.markdown()
 
 
+@pytest.mark.slow
+def test_a_failed_night_still_leaves_its_summary(tmp_path, ephemeral_prefect):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, ArtifactFilterKey
+
+    from flows.nightly import ARTIFACT_KEY, nightly
+
+    sources = write_sources(tmp_path / "sources.yaml", SAMPLES, [])
+    not_a_file = tmp_path / "warehouse.duckdb"
+    not_a_file.mkdir()                                   # the warehouse path is a folder: ingest must fail
+    state = nightly(sources=str(sources), db=str(not_a_file), raw=str(tmp_path / "raw"),
+                    exports=str(tmp_path / "exports"), return_state=True)
+    assert state.is_failed()
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
+            key=ArtifactFilterKey(any_=[ARTIFACT_KEY]), flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])))
+    assert len(artifacts) == 1 and "**The run failed:**" in artifacts[0].data
+    assert f"`{SAMPLES}`" in artifacts[0].data                 # what was done before the failure is there
+
+
 # --- serve on a real Prefect server -------------------------------------------------------------
 
 def test_serve_without_a_server_says_how_to_start_one(tmp_path):
