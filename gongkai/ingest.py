@@ -108,7 +108,7 @@ def ingest(
         if version in current:
             summary.unchanged += 1
             continue
-        todo.append(Job(path, scope(path)))
+        todo.append(Job(path, scope(path), sha))
     if not todo and not new_sources and Path(db).exists():
         summary.superseded = _count_superseded(Path(db))
         return summary  # nothing new: the published warehouse stays as it is, untouched

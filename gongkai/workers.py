@@ -60,6 +60,8 @@ class Limits:
 class Job:
     path: Path
     scope_code: str | None = None
+    sha256: str | None = None
+    """The content hash seen when the job was made: names the document if the file is gone by the time it is read."""
 
 
 class _Timeout(BaseException):
@@ -182,47 +184,66 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _document_for(path: Path) -> dict:
+def _document_for(path: Path, known_sha256: str | None = None) -> dict:
     """A file's document row, computed without holding the whole file in memory."""
-    with open(path, "rb") as fh:
-        head = fh.read(HEAD_BYTES)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(HEAD_BYTES)
+        sha256, size = _sha256_file(path), path.stat().st_size
+    except OSError:
+        if known_sha256 is None:
+            raise
+        head, sha256, size = b"", known_sha256, None
     document = base_document(path, head)
-    sha256 = _sha256_file(path)
-    document.update(sha256=sha256, document_id=document_id_for(sha256), size_bytes=path.stat().st_size)
+    document.update(sha256=sha256, document_id=document_id_for(sha256), size_bytes=size)
     return document
 
 
-def _limit_quarantine(path: Path, limits: Limits, reason: str) -> Extraction:
-    document = _document_for(path)
+def _limit_quarantine(job: Job, limits: Limits, reason: str) -> Extraction:
+    document = _document_for(job.path, job.sha256)
     document["extractor_version"] = limits.version()
     return quarantined(document, reason)
+
+
+def _unreadable(job: Job, exc: OSError) -> Extraction:
+    """The file changed or vanished after the run listed it (a download replacing it, say): try it next run."""
+    document = _document_for(job.path, job.sha256)
+    document["extractor_version"] = f"{EXTRACTOR_VERSION}+unread"
+    return quarantined(document, f"{job.path.name}: could not be read during the run ({exc.strerror or exc}); run `gongkai ingest` again")
 
 
 def extract_limited(job: Job, limits: Limits) -> Extraction:
     """Extract one file under the time limit (and the memory limit of the calling worker);
     every failure becomes a quarantine with a reason."""
     path = job.path
-    size = path.stat().st_size
+    try:
+        size = path.stat().st_size
+        data = path.read_bytes() if size <= limits.max_file_bytes else b""
+    except MemoryError:
+        return _limit_quarantine(job, limits, _memory_reason(path.name, limits))
+    except OSError as exc:
+        return _unreadable(job, exc)
     if size > limits.max_file_bytes:
-        return _limit_quarantine(path, limits, _size_reason(path.name, size, limits))
+        return _limit_quarantine(job, limits, _size_reason(path.name, size, limits))
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     signal.alarm(limits.timeout_s)
     try:
-        return extract_bytes(path, path.read_bytes(), job.scope_code)
+        return extract_bytes(path, data, job.scope_code)
     except _Timeout:
         outcome = "timeout"
     except MemoryError:
         outcome = "memory"
     except Exception as exc:  # a reader bug must not lose the night: record it and go on
         signal.alarm(0)
-        return quarantined(_document_for(path), _bug_reason(path.name, exc))
+        return quarantined(_document_for(path, job.sha256), _bug_reason(path.name, exc))
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
-    # out of the except block, so that the failed extraction's memory is released first
+    # out of the except block, and data dropped, so that the failed extraction's memory is released first
+    del data
     if outcome == "timeout":
-        return _limit_quarantine(path, limits, _timeout_reason(path.name, limits))
-    return _limit_quarantine(path, limits, _memory_reason(path.name, limits))
+        return _limit_quarantine(job, limits, _timeout_reason(path.name, limits))
+    return _limit_quarantine(job, limits, _memory_reason(path.name, limits))
 
 
 def _cpu_backstop(limits: Limits) -> None:
@@ -249,7 +270,7 @@ def _isolated_main(job: Job, limits: Limits, sender, parent_pid: int) -> None:
     try:
         sender.send(result)
     except MemoryError:
-        sender.send(_limit_quarantine(job.path, limits, _memory_reason(job.path.name, limits)))
+        sender.send(_limit_quarantine(job, limits, _memory_reason(job.path.name, limits)))
     sender.close()
 
 
@@ -277,7 +298,7 @@ def run_isolated(job: Job, limits: Limits) -> Extraction:
         process.join()
     if isinstance(result, Extraction):
         return result
-    return _limit_quarantine(job.path, limits, _death_reason(job.path.name, limits, process.exitcode, stuck))
+    return _limit_quarantine(job, limits, _death_reason(job.path.name, limits, process.exitcode, stuck))
 
 
 # --- many documents ------------------------------------------------------------------------
@@ -292,9 +313,9 @@ def _result(future: Future, job: Job, limits: Limits) -> Extraction:
     except BrokenProcessPool:
         raise
     except MemoryError:  # e.g. sending a huge result back from the worker
-        return _limit_quarantine(job.path, limits, _memory_reason(job.path.name, limits))
+        return _limit_quarantine(job, limits, _memory_reason(job.path.name, limits))
     except Exception as exc:
-        return quarantined(_document_for(job.path), _bug_reason(job.path.name, exc))
+        return quarantined(_document_for(job.path, job.sha256), _bug_reason(job.path.name, exc))
 
 
 def _kill(pool: ProcessPoolExecutor) -> None:

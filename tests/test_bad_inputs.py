@@ -23,7 +23,8 @@ from extractors.guards import check_zip
 from extractors.model import ExtractionError
 from extractors.registry import READERS, read_bytes
 from gongkai.extract import extract_file
-from gongkai.workers import MAX_FILE_BYTES, Job, Limits, run_isolated
+from gongkai import EXTRACTOR_VERSION
+from gongkai.workers import MAX_FILE_BYTES, Job, Limits, extract_many, run_isolated
 from make_bad_inputs import huge_file, zip_bomb
 
 CORPUS = ROOT / "tests" / "bad_inputs"
@@ -199,3 +200,14 @@ def test_a_file_over_the_size_limit_is_never_read_into_memory(corpus: Path) -> N
     assert "over the 200 MB limit" in extraction.document["error"]
     assert extraction.document["size_bytes"] == MAX_FILE_BYTES + (1 << 20)
     assert extraction.document["format"] == "pdf"
+
+
+def test_a_file_gone_between_listing_and_reading_is_retried_next_run_and_the_rest_loads(tmp_path: Path) -> None:
+    seed = next(SAMPLES.glob("000_*.txt"))
+    gone = Job(tmp_path / "replaced-by-the-scraper.pdf", sha256="ab" * 32)
+    extractions = {e.document["source"]: e for e in extract_many([gone, Job(seed)], Limits(), workers=2)}
+    assert extractions[str(seed)].status == "loaded"
+    document = extractions[str(gone.path)].document
+    assert document["status"] == "quarantined" and document["document_id"] == "ab" * 8
+    assert document["error"].startswith("replaced-by-the-scraper.pdf: could not be read during the run")
+    assert document["extractor_version"] != EXTRACTOR_VERSION  # so the next run reads it again
