@@ -15,7 +15,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from extractors.model import Cell, ExtractionError, Grid, Paragraph, ReadResult
@@ -218,6 +218,12 @@ def test_the_matcher_only_uses_cells_it_was_given(blocks, copies: set[int]) -> N
 
 @SETTINGS
 @given(BLOCKS, st.sets(st.integers(1, 200), max_size=20))
+@example(  # found by hypothesis: a short row of a metric the document's template does not print
+    [("p", HEADINGS[0]), ("g", [["上年结转政府信息公开申请数量", "０", "278", "-1", "-1", ""],
+                                ["申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", "-1", "", "-", "", "2"],
+                                ["其他处理", "0", "0", "0", "0", "0", "0"]])],
+    set(),
+)
 def test_the_whole_chain_from_grids_never_invents_a_number(blocks, copies: set[int]) -> None:
     document = _document(blocks, copies)
     printed = numbers_in(document.text() + "\n" + "\n".join(
@@ -242,6 +248,7 @@ def test_extract_bytes_on_template_like_text_never_invents_a_number(text: str) -
 
 @SETTINGS
 @given(MUTATED_SEEDS)
+@example(_mutate(3, [(0, "insert", 0, ""), (908051, "set_cell", 0, "对外公开总数量")]))  # found by hypothesis, as above
 def test_extract_bytes_on_damaged_reports_never_invents_a_number(text: str) -> None:
     extraction = extract_bytes(Path("x.txt"), text.encode("utf-8"))
     assert extraction.status in ("loaded", "quarantined")

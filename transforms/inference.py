@@ -60,6 +60,9 @@ def infer_short_rows(values: list[LongValue], short_rows: list[RowMatch]) -> lis
         columns = [applicant for _, applicant in row.targets]
         lost = len(row.targets) - len(row.cells)
         printed = [parse_cell(c.text) for c in row.cells]
+        if any(target not in by_key for target in row.targets):  # e.g. （六） as one row where sub-rows are printed
+            notes.append(Note(metric_id, None, "left_null", f"row '{row.label}' ({row.label_ref}) is not part of the template this document prints; its values were not placed"))
+            continue
         if row.leading:
             notes.append(_infer_leading(row, by_key, printed))
             continue
