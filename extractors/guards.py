@@ -30,7 +30,7 @@ def check_zip(data: bytes) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             members = package.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError, OSError) as exc:
         raise ExtractionError(f"the zip package is damaged ({exc}); re-download it, or open it in Word/WPS and save it again") from exc
     advice = "it is damaged or a zip bomb; do not open it, and get the report again from the source"
     if len(members) > MAX_MEMBERS:

@@ -211,3 +211,21 @@ def test_a_file_gone_between_listing_and_reading_is_retried_next_run_and_the_res
     assert document["status"] == "quarantined" and document["document_id"] == "ab" * 8
     assert document["error"].startswith("replaced-by-the-scraper.pdf: could not be read during the run")
     assert document["extractor_version"] != EXTRACTOR_VERSION  # so the next run reads it again
+
+
+def _damaged_zips() -> dict[str, bytes]:
+    good = (ROOT / "tests" / "real" / "template-2021-blank.docx").read_bytes()
+    directory = good.rfind(b"PK\x01\x02")
+    version = bytearray(good)
+    version[directory + 6] = 152  # "needs zip version 15.2": zipfile raises NotImplementedError (found by fuzzing)
+    return {
+        "unsupported version": bytes(version),
+        "directory cut off": good[:-40],
+        "zip header then noise": b"PK\x03\x04" + bytes(range(256)) * 8,
+    }
+
+
+@pytest.mark.parametrize("case", sorted(_damaged_zips()))
+def test_a_damaged_zip_package_is_refused_with_a_reason(case: str) -> None:
+    with pytest.raises(ExtractionError, match=r"download|save it again"):
+        read_bytes(_damaged_zips()[case], "x.docx")
