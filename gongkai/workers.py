@@ -171,8 +171,9 @@ def _death_reason(name: str, limits: Limits, exitcode: int | None, stuck: bool) 
 
 
 def _bug_reason(name: str, exc: BaseException) -> str:
-    return (f"{name}: unexpected {type(exc).__name__} while reading ({exc}); this is a bug in gongkai, "
-            "not in the file: report it with the file")
+    detail = str(exc)[:300]
+    return (f"{name}: unexpected {type(exc).__name__} while reading ({detail}); a reader did not expect this file: "
+            "check that it opens (it may be damaged), and report it with the file as a reader bug")
 
 
 # --- one document --------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 import struct
 import zipfile
 import zlib
@@ -68,6 +69,16 @@ def zip_bomb(path: Path, expanded: int = 1 << 30) -> Path:
         start = out.tell()
         out.write(directory)
         out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(directory), start, 0))
+    return path
+
+
+def damaged_pdf(path: Path) -> Path:
+    """A real report whose first page box holds a name where a number belongs: opens, then fails mid-parse.
+    (Built at test time from tests/real/ rather than committed: one changed byte of a 290 KB file.)"""
+    data = (REAL / "hongze-district-2023.pdf").read_bytes()
+    box = re.search(rb"/MediaBox\s*\[\s*0\s+0\s+(\d)", data)
+    assert box is not None
+    path.write_bytes(data[: box.start(1)] + b"/" + data[box.start(1) + 1:])
     return path
 
 

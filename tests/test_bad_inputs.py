@@ -25,7 +25,7 @@ from extractors.registry import READERS, read_bytes
 from gongkai.extract import extract_file
 from gongkai import EXTRACTOR_VERSION
 from gongkai.workers import MAX_FILE_BYTES, Job, Limits, extract_many, run_isolated
-from make_bad_inputs import huge_file, zip_bomb
+from make_bad_inputs import damaged_pdf, huge_file, zip_bomb
 
 CORPUS = ROOT / "tests" / "bad_inputs"
 HAS_PDF_READER = "pdf" in READERS
@@ -54,6 +54,7 @@ PDF_EXPECTED: dict[str, tuple[str, str | None]] = {
     "encrypted-user-password.pdf": ("quarantined", r"password|encrypt"),
     "scanned-no-text-layer.pdf": ("quarantined", r"text layer|OCR|scan|image"),
     "encrypted-owner-password-only.pdf": ("loaded", None),  # opens without a password, like most "protected" PDFs
+    "damaged-page-box.pdf": ("quarantined", None),
 }
 # a reason "says what to do" when it carries one of these instructions
 ACTION = re.compile(
@@ -75,6 +76,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     os.utime(folder / "same-unit-year-corrected.txt", (1738368000, 1738368000))  # 2025-02-01
     huge_file(folder / "huge.pdf", MAX_FILE_BYTES + (1 << 20))
     zip_bomb(folder / "zip-bomb.docx")
+    damaged_pdf(folder / "damaged-page-box.pdf")
     return folder
 
 
