@@ -435,7 +435,7 @@ def read_pdf(data: bytes, name: str) -> ReadResult:
                 try:
                     items = _table_page(plumber.pages[scan.number - 1], scan, expected)
                 except Exception as exc:  # pdfminer raises many kinds on broken streams
-                    raise ExtractionError(f"damaged PDF: page {scan.number} cannot be parsed ({exc!r})") from exc
+                    raise ExtractionError(f"damaged PDF: page {scan.number} cannot be parsed ({exc!r}); download the file again or ask the publisher for a new copy") from exc
             else:
                 items = [(ln.top, ln) for ln in _drop_page_numbers(_pdfium_lines(scan, tp), scan, expected)]
             if any(isinstance(obj, tuple) for _, obj in items) and scan.has_text:
@@ -444,9 +444,17 @@ def read_pdf(data: bytes, name: str) -> ReadResult:
         blocks = _assemble(pages, [s.number for s in scans])
     finally:
         if plumber is not None:
-            plumber.close()
+            _close_quietly(plumber)
         doc.close()
     return ReadResult("pdf", blocks, warnings)  # type: ignore[arg-type]
+
+
+def _close_quietly(plumber) -> None:
+    """pdfplumber's close() parses every page again; on a damaged file that must not hide the real reason."""
+    try:
+        plumber.close()
+    except Exception:
+        plumber.stream.close()
 
 
 def _ocr_for(scans: list[PageScan], warnings: list[str]):

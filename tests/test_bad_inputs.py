@@ -49,12 +49,12 @@ EXPECTED: dict[str, tuple[str, str | None]] = {
     "zip-bomb.docx": ("quarantined", r"zip bomb"),
 }
 PDF_EXPECTED: dict[str, tuple[str, str | None]] = {
-    "truncated.pdf": ("quarantined", None),
+    "truncated.pdf": ("quarantined", r"damaged or truncated PDF"),
     "garbled-after-header.pdf": ("quarantined", None),
     "encrypted-user-password.pdf": ("quarantined", r"password|encrypt"),
     "scanned-no-text-layer.pdf": ("quarantined", r"text layer|OCR|scan|image"),
     "encrypted-owner-password-only.pdf": ("loaded", None),  # opens without a password, like most "protected" PDFs
-    "damaged-page-box.pdf": ("quarantined", None),
+    "damaged-page-box.pdf": ("quarantined", "damaged PDF"),
 }
 # a reason "says what to do" when it carries one of these instructions
 ACTION = re.compile(
