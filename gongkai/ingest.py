@@ -5,7 +5,6 @@ are not read again. The warehouse is built aside and swapped in once, at the end
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from gongkai import EXTRACTOR_VERSION
 from gongkai.extract import Extraction
+from gongkai.osutil import sha256_file
 from gongkai.workers import Job, Limits, extract_many
 from warehouse.cross_checks import rebuild_cross_checks
 from warehouse.load import ensure_dimensions, known_documents, load_extractions, record_sources, update_supersession
@@ -65,14 +65,6 @@ def discover(paths: Iterable[Path]) -> Iterator[Path]:
             raise FileNotFoundError(f"{path}: no such file or folder")
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def ingest(
     paths: Iterable[Path],
     db: Path,
@@ -93,7 +85,7 @@ def ingest(
     for path in discover(paths):
         summary.files_seen += 1
         try:
-            sha = sha256_of(path)
+            sha = sha256_file(path)
         except OSError as exc:  # one unreadable file must not stop the run
             summary.problems.append(f"{path.name}: cannot be read ({exc.strerror or exc}); fix its permissions, and run again")
             continue

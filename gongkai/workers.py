@@ -15,7 +15,6 @@ records `Limits.version()` as its extractor version, so a run with other limits 
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import importlib
 import multiprocessing
 import os
@@ -31,6 +30,7 @@ from pathlib import Path
 
 from extractors.registry import READERS
 from gongkai import EXTRACTOR_VERSION
+from gongkai.osutil import pid_alive, sha256_file
 from gongkai.extract import Extraction, base_document, document_id_for, extract_bytes, quarantined
 
 DEFAULT_TIMEOUT_S = 120
@@ -91,19 +91,6 @@ def _warm_up() -> None:
         pass
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a killed parent stays a zombie until its own parent reaps it
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
 def _one_malloc_arena() -> None:
     """glibc gives each new thread its own 64 MB malloc arena, which counts against the address-space
     limit; one shared arena keeps the limit a measure of what the document needs."""
@@ -117,7 +104,7 @@ def _exit_with(parent_pid: int) -> None:
     """Exit when the ingest that started this worker is gone (SIGKILLed, say). Without this, idle
     workers wait forever on a queue nobody writes to, and keep the forkserver alive with them."""
     def watch() -> None:
-        while _alive(parent_pid):
+        while pid_alive(parent_pid):
             time.sleep(1)
         os._exit(1)
 
@@ -177,20 +164,12 @@ def _bug_reason(name: str, exc: BaseException) -> str:
 
 
 # --- one document --------------------------------------------------------------------------
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _document_for(path: Path, known_sha256: str | None = None) -> dict:
     """A file's document row, computed without holding the whole file in memory."""
     try:
         with open(path, "rb") as fh:
             head = fh.read(HEAD_BYTES)
-        sha256, size = _sha256_file(path), path.stat().st_size
+        sha256, size = sha256_file(path), path.stat().st_size
     except OSError:
         if known_sha256 is None:
             raise

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from gongkai.osutil import pid_alive
+
 SCHEMA = Path(__file__).with_name("schema.sql")
 VIEWS = Path(__file__).with_name("views.sql")
 MARTS = Path(__file__).with_name("marts.sql")
@@ -28,19 +30,9 @@ class WarehouseBusy(RuntimeError):
 def _remove_stale_staging(db_path: Path) -> None:
     for stale in db_path.parent.glob(f"{db_path.name}{STAGING_MARK}*"):
         pid = stale.name.rsplit("-", 1)[-1].split(".")[0]
-        if pid.isdigit() and _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and pid_alive(int(pid)):
             continue
         stale.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return pid != os.getpid()
 
 
 @contextmanager
