@@ -42,3 +42,9 @@ def test_year_from_statistical_period_when_title_has_none() -> None:
     lines = ["某镇政府信息公开工作年度报告", "本报告所列数据的统计期限自2023年1月1日起至2023年12月31日止。"]
     identity = identify(lines, "\n".join(lines))
     assert (identity.year, identity.year_source) == (2023, "statistical period")
+
+
+def test_notice_wording_around_the_title_is_not_the_unit() -> None:
+    lines = ["关于公布湘潭县易俗河镇2024年政府信息公开工作年度报告的通知"]
+    identity = identify(lines, lines[0])
+    assert (identity.unit, identity.year, identity.region.region_code) == ("易俗河镇", 2024, "430321100")

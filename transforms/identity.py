@@ -12,6 +12,7 @@ TITLE_YEAR = re.compile(r"((?:19|20)\d{2})年度?")
 PERIOD_YEAR = re.compile(r"(?:统计期限|统计年限|统计时限|统计周期|数据统计)[^。]{0,20}?((?:19|20)\d{2})年0?1月0?1日")
 PERIOD_FALLBACK = re.compile(r"自((?:19|20)\d{2})年0?1月0?1日(?:起)?至\1年12月31日")
 MARKDOWN = re.compile(r"^[#>*\s]+")
+NOTICE_PREFIX = re.compile(r"^关于(?:公布|印发|发布|公开)?")
 TITLE_SEARCH_LINES = 12
 MAX_TITLE_CHARS = 60
 
@@ -61,7 +62,7 @@ def unit_from_title(title: str | None) -> str | None:
         return None
     found = TITLE_YEAR.search(title)
     unit = title[: found.start()] if found else TITLE_MARK.split(title)[0]
-    unit = unit.strip("关于的 ")
+    unit = NOTICE_PREFIX.sub("", unit).strip("的 ")
     return unit or None
 
 
