@@ -120,3 +120,13 @@ def test_cut_cells_without_identities_stay_null_but_printed_ones_load() -> None:
     assert cells["proactive.normative_docs.issued"].value == 1.0
     assert cells["proactive.normative_docs.repealed"].value is None
     assert cells["proactive.normative_docs.in_force"].value is None
+
+
+def test_cells_lost_at_the_start_of_a_row_with_a_trailing_separator_are_not_shifted() -> None:
+    # "0 0 0 0 0 1<tab>" read from the start would put 1 request in 其他 (whose column total is 0):
+    # that contradicts the identities, so every placement is tried and the unique one is used
+    text = _seed_002().replace("(一) 予以公开\t1\t0\t0\t0\t0\t0\t1\t", "(一) 予以公开\t0\t0\t0\t0\t0\t1\t")
+    extraction = _extract(text)
+    granted = [v for v in extraction.values if v.metric_id == "requests.granted"]
+    assert [v.value for v in granted] == [1.0, 0, 0, 0, 0, 0, 1.0]
+    assert {v.value_semantic for v in granted} == {"inferred"}

@@ -64,8 +64,10 @@ def infer_short_rows(values: list[LongValue], short_rows: list[RowMatch]) -> lis
             notes.append(Note(metric_id, None, "left_null", f"row '{row.label}' ({row.label_ref}) is not part of the template this document prints; its values were not placed"))
             continue
         if row.leading:
-            notes.append(_infer_leading(row, by_key, printed))
-            continue
+            leading = _infer_leading(row, by_key, printed)
+            if leading is not None:
+                notes.append(leading)
+                continue
         if lost > MAX_LOST_CELLS or any(p.value is None for p in printed):
             notes.append(Note(metric_id, None, "left_null", f"row '{row.label}' printed {len(row.cells)} of {len(row.targets)} values; too many lost, or blanks among them, to place"))
             continue
@@ -94,21 +96,28 @@ def infer_short_rows(values: list[LongValue], short_rows: list[RowMatch]) -> lis
     return notes
 
 
-def _infer_leading(row: RowMatch, by_key: dict[tuple[str, str | None], LongValue], printed) -> Note:
-    """Values known to start the row: place them, then fill the cut cells only where proven."""
+def _infer_leading(row: RowMatch, by_key: dict[tuple[str, str | None], LongValue], printed) -> Note | None:
+    """Values that seem to start the row: place them, then fill the cut cells only where proven.
+
+    None when that placement contradicts the identities (the lost cells were not at the end after
+    all): the caller then tries every placement, like for any short row.
+    """
     metric_id = row.targets[0][0]
     columns = [applicant for _, applicant in row.targets]
+    total_index = columns.index("total") if "total" in columns else None
+    bounds = _column_bounds(by_key, metric_id, columns)
+    placed: list[float | None] = [p.value for p in printed] + [None] * (len(row.targets) - len(row.cells))
+    numeric = all(p.value is not None for p in printed)
+    status, solved = _solve(placed, bounds, total_index) if numeric else ("open", None)
+    if status == "infeasible":
+        return None
     for target, cell, parsed in zip(row.targets, row.cells, printed):
         value = by_key[target]
         value.value, value.value_semantic, value.raw_text, value.source_ref = parsed.value, parsed.semantic, cell.text, cell.ref
     detail = f"row '{row.label}' ({row.label_ref}) printed {len(row.cells)} of {len(row.targets)} values and then empty separators"
-    placed: list[float | None] = [p.value for p in printed] + [None] * (len(row.targets) - len(row.cells))
-    if all(p.value is not None for p in printed):
-        total_index = columns.index("total") if "total" in columns else None
-        status, solved = _solve(placed, _column_bounds(by_key, metric_id, columns), total_index)
-        if status == "solved" and solved is not None:
-            for target, value in list(zip(row.targets, solved))[len(row.cells):]:
-                cell = by_key[target]
-                cell.value, cell.value_semantic, cell.source_ref = value, "inferred", row.label_ref
-            return Note(metric_id, None, "filled", f"{detail}; the identities and non-negativity prove the cut cells")
+    if status == "solved" and solved is not None:
+        for target, value in list(zip(row.targets, solved))[len(row.cells):]:
+            cell = by_key[target]
+            cell.value, cell.value_semantic, cell.source_ref = value, "inferred", row.label_ref
+        return Note(metric_id, None, "filled", f"{detail}; the identities and non-negativity prove the cut cells")
     return Note(metric_id, None, "left_null", f"{detail}; the cut cells are blank or lost and the identities do not determine them")
