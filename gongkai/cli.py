@@ -44,17 +44,17 @@ def cmd_extract(args: argparse.Namespace) -> int:
 def cmd_query(args: argparse.Namespace) -> int:
     import duckdb
 
-    from warehouse.store import connect_read_only
+    from warehouse.store import connect_query, query_error
 
     try:
-        con = connect_read_only(Path(args.db))
+        con = connect_query(Path(args.db))
     except FileNotFoundError as exc:
         print(f"gongkai query: {exc}", file=sys.stderr)
         return 2
     try:
         frame = con.execute(args.sql).df()
     except duckdb.Error as exc:
-        print(f"gongkai query: {exc}", file=sys.stderr)
+        print(f"gongkai query: {query_error(exc)}", file=sys.stderr)
         return 2
     finally:
         con.close()

@@ -94,7 +94,44 @@ def staged(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
             os.close(directory)
 
 
+QUERY_SANDBOX = {
+    "enable_external_access": False,
+    "autoload_known_extensions": False,
+    "autoinstall_known_extensions": False,
+    "allow_community_extensions": False,
+    "lock_configuration": True,
+}
+"""What `gongkai query` runs under. Checked against DuckDB 1.5.6 (tests/test_query_sandbox.py):
+read_only refuses INSERT/UPDATE/DELETE/DDL on the warehouse; enable_external_access=false refuses
+COPY … TO, EXPORT DATABASE, ATTACH of any file (so the warehouse cannot be re-attached read-write),
+INSTALL, LOAD and reading other files; lock_configuration refuses every SET (so none of this can be
+switched back on). DETACH of the default database is refused by DuckDB itself."""
+
+
 def connect_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
+    """An analyst's read-only connection (exports and marts read through it; it may write files)."""
     if not Path(db_path).exists():
         raise FileNotFoundError(f"no warehouse at {db_path}; run `gongkai ingest` first")
     return duckdb.connect(str(db_path), read_only=True)
+
+
+def connect_query(db_path: Path) -> duckdb.DuckDBPyConnection:
+    """A connection that can read the warehouse and change nothing: no file written, no database
+    attached or detached, no extension installed or loaded, no setting changed."""
+    if not Path(db_path).exists():
+        raise FileNotFoundError(f"no warehouse at {db_path}; run `gongkai ingest` first")
+    return duckdb.connect(str(db_path), read_only=True, config=dict(QUERY_SANDBOX))
+
+
+REFUSED_MARKERS = ("disabled by configuration", "configuration has been locked", "read-only mode",
+                   "Cannot detach database", "Cannot launch in-memory database in read-only mode",
+                   "disabled through configuration")
+
+
+def query_error(exc: BaseException) -> str:
+    """One line for a failed query; a refused change says why and what to use instead."""
+    text = " ".join(str(exc).split())
+    if any(marker in text for marker in REFUSED_MARKERS):
+        return (f"refused: {text}; `gongkai query` only reads the warehouse (no files written, no ATTACH/DETACH, "
+                "no INSTALL/LOAD, no SET): write files with `gongkai export`, or copy the warehouse and open the copy")
+    return text
