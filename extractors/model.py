@@ -50,6 +50,9 @@ class ReadResult:
     format: str
     blocks: list[Block]
     warnings: list[str] = field(default_factory=list)
+    meta: dict[str, str] = field(default_factory=dict)
+    """Page or archive header fields as printed (发布时间, 标题, 来源, HTML <meta> names, pdf:CreationDate,
+    docx:created, ...); transforms/pubdate.py turns the dates among them into publication-date candidates."""
 
     def text(self) -> str:
         """All prose and cell text in reading order, for title/year/prose checks."""

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from extractors.detect import detect_format
+from extractors.filemeta import file_meta
 from extractors.model import ExtractionError, ReadResult
 from extractors.registry import read_bytes
 from gongkai import EXTRACTOR_VERSION
@@ -15,7 +16,9 @@ from transforms.identity import identify
 from transforms.inference import infer_short_rows
 from transforms.matcher import match_document
 from transforms.prose import ProseValue, prose_values
+from transforms.pubdate import PubDateCandidate, document_candidates
 from transforms.regions import gazetteer
+from transforms.sections import SectionText, section_texts
 from transforms.rows import LongValue, Note, build_long_values
 
 MIN_MATCHED_ROWS = 3
@@ -33,6 +36,8 @@ class Extraction:
     checks: list[CheckResult] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     prose: list[ProseValue] = field(default_factory=list)  # numbers quoted in 一、总体情况
+    pubdates: list[PubDateCandidate] = field(default_factory=list)  # publication-date candidates
+    sections: list[SectionText] = field(default_factory=list)  # the six sections' text (assessment)
 
     @property
     def status(self) -> str:
@@ -45,6 +50,8 @@ class Extraction:
             "checks": [asdict(c) for c in self.checks],
             "notes": [asdict(n) for n in self.notes],
             "prose": [asdict(p) for p in self.prose],
+            "pubdates": [{**asdict(p), "published_on": p.published_on.isoformat()} for p in self.pubdates],
+            "sections": [asdict(s) for s in self.sections],
         }
 
 
@@ -85,6 +92,7 @@ def extract_bytes(path: Path, data: bytes, scope_code: str | None = None) -> Ext
             raise exc.__cause__  # a reader caught the memory limit: a limit, not a fault of the file
         return quarantined(document, naming(path.name, str(exc)))
     document["format"] = read.format
+    read.meta = {**file_meta(data, read.format), **read.meta}
     return extract_read(document, read, scope_code)
 
 
@@ -107,7 +115,8 @@ def extract_read(document: dict, read: ReadResult, scope_code: str | None = None
     notes.extend(infer_short_rows(values, short_rows))
     notes[:0] = [Note(None, None, "info", note) for note in match.notes + read.warnings]
     document.update(template_version=match.template_version, status="loaded", error=None)
-    return Extraction(document, values, run_checks(values), notes, prose_values(read))
+    return Extraction(document, values, run_checks(values), notes, prose_values(read),
+                      document_candidates(read.meta, text, read.format, identity.year), section_texts(text))
 
 
 def _no_tables_reason(title: str | None, match) -> str:

@@ -11,6 +11,7 @@ import pandas as pd
 from gongkai.extract import Extraction
 from gongkai.paths import ADMIN_DIVISIONS, DATA, TEMPLATE
 from warehouse.dimensions import refresh_dimensions
+from warehouse.pubdates import fetch_of, pubdate_rows, refresh_published_on
 
 DOCUMENT_COLUMNS = [
     "document_id", "sha256", "source", "format", "size_bytes", "title", "unit", "unit_type", "unit_key",
@@ -60,7 +61,7 @@ def load_extractions(con: duckdb.DuckDBPyConnection, extractions: list[Extractio
         return
     ids = [e.document["document_id"] for e in extractions]
     con.register("ids", pd.DataFrame({"document_id": ids}))
-    for table in ("fact_value", "fact_check", "fact_note", "fact_prose", "dim_document"):
+    for table in ("fact_value", "fact_check", "fact_note", "fact_prose", "fact_pubdate", "fact_section", "fact_fetch", "dim_document"):
         con.execute(f"DELETE FROM {table} WHERE document_id IN (SELECT document_id FROM ids)")
     con.unregister("ids")
     documents = pd.DataFrame([{c: e.document.get(c) for c in DOCUMENT_COLUMNS} for e in extractions])
@@ -70,7 +71,27 @@ def load_extractions(con: duckdb.DuckDBPyConnection, extractions: list[Extractio
     _insert(con, "fact_check", _facts(extractions, "checks", ["document_id", "check_id", "metric_id", "applicant", "passed", "expected", "reported", "detail"]))
     _insert(con, "fact_note", _facts(extractions, "notes", ["document_id", "metric_id", "applicant", "action", "reason"]))
     _insert(con, "fact_prose", _facts(extractions, "prose", ["document_id", "metric_id", "applicant", "value", "quote", "source_ref"]))
+    _insert(con, "fact_section", _facts(extractions, "sections", ["document_id", "section", "chars", "text"]))
+    _load_pubdates(con, extractions)
     record_sources(con, [(e.document["document_id"], e.document["source"], e.document["ingested_at"]) for e in extractions])
+
+
+def _load_pubdates(con: duckdb.DuckDBPyConnection, extractions: list[Extraction]) -> None:
+    """The documents' own date candidates plus what the scraper's manifest knows; then published_on."""
+    pubdates, fetches = [], []
+    for e in extractions:
+        doc = e.document
+        if doc["status"] != "loaded":
+            continue
+        fetch, found = fetch_of(doc["source"], doc["sha256"])
+        if fetch is not None:
+            fetches.append({"document_id": doc["document_id"], "url": fetch.url, "page_url": fetch.page_url,
+                            "first_seen": pd.to_datetime(fetch.first_seen, utc=True).tz_localize(None) if fetch.first_seen else None,
+                            "last_modified": fetch.last_modified})
+        pubdates += pubdate_rows(doc["document_id"], [*e.pubdates, *found], doc["year"])
+    _insert(con, "fact_pubdate", pd.DataFrame(pubdates, columns=["document_id", "source", "published_on", "raw_text", "ref"]))
+    _insert(con, "fact_fetch", pd.DataFrame(fetches, columns=["document_id", "url", "page_url", "first_seen", "last_modified"]))
+    refresh_published_on(con)
 
 
 def _facts(extractions: list[Extraction], attribute: str, columns: list[str]) -> pd.DataFrame:

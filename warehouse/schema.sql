@@ -118,3 +118,36 @@ CREATE TABLE IF NOT EXISTS load_runs (
     duplicates  INTEGER, superseded INTEGER, failed_checks INTEGER,
     extractor_version VARCHAR
 );
+
+-- Publication-date candidates, one per source a document (or the scraper) gives
+-- (data/assessment/pubdate_sources.csv says each source's role and priority).
+CREATE TABLE IF NOT EXISTS fact_pubdate (
+    document_id  VARCHAR NOT NULL,
+    source       VARCHAR NOT NULL,     -- page | archive_header | portal_page | html_meta | last_modified | first_seen | signature | ...
+    published_on DATE NOT NULL,        -- the candidate date
+    raw_text     VARCHAR,              -- as printed or sent
+    ref          VARCHAR               -- the header label, meta name or URL it came from
+);
+
+-- The six sections a report prints (one row per heading found); text kept for 一, 五 and 六.
+CREATE TABLE IF NOT EXISTS fact_section (
+    document_id VARCHAR NOT NULL,
+    section     VARCHAR NOT NULL,      -- 一 … 六
+    chars       INTEGER NOT NULL,
+    text        VARCHAR
+);
+
+-- Where the scraper fetched a document from (from the raw store's manifest), for dates and changes.
+CREATE TABLE IF NOT EXISTS fact_fetch (
+    document_id   VARCHAR NOT NULL,
+    url           VARCHAR NOT NULL,
+    page_url      VARCHAR,
+    first_seen    TIMESTAMP,           -- first fetch of these bytes at this URL (UTC)
+    last_modified VARCHAR              -- the Last-Modified header of that fetch
+);
+
+-- Publication date chosen from fact_pubdate (warehouse/pubdates.py); added to older warehouses in place.
+ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS published_on DATE;
+ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS published_source VARCHAR;
+ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS published_not_after DATE;
+ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS published_not_before DATE;

@@ -1,0 +1,97 @@
+"""Publication dates in the warehouse: the scraper's side of the candidates, and the choice of one.
+
+A downloaded file sits in the raw store (<raw>/<sha[:2]>/<sha><ext>) beside the manifest of
+every fetch (flows/rawstore.py). From it come the URL, the first sighting, Last-Modified and,
+for an attachment, the page that linked it (whose 发布时间 dates the attachment). The choice of
+published_on follows data/assessment/pubdate_sources.csv and is made in SQL over fact_pubdate,
+so a candidate that arrives later (a new fetch) changes it on the next publish.
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from extractors.filemeta import html_meta
+from transforms.pubdate import PubDateCandidate, fetch_candidates, parse_date, plausible, sources
+
+MANIFEST_NAME = "manifest.sqlite"  # flows/rawstore.py
+
+
+@dataclass(frozen=True)
+class Fetch:
+    url: str
+    page_url: str | None
+    first_seen: str | None
+    last_modified: str | None
+
+
+def fetch_of(source: str, sha256: str) -> tuple[Fetch | None, list[PubDateCandidate]]:
+    """The first fetch of these bytes from the manifest next to a raw-store file, and its candidates."""
+    path = Path(source)
+    manifest = path.parent.parent / MANIFEST_NAME
+    if not path.name.startswith(sha256) or not manifest.is_file():
+        return None, []
+    try:
+        with sqlite3.connect(f"file:{manifest}?mode=ro", uri=True) as db:
+            row = db.execute(
+                "SELECT url, page_url, fetched_at, last_modified FROM fetches WHERE sha256 = ? AND outcome = 'new' "
+                "ORDER BY id LIMIT 1", (sha256,)).fetchone()
+            if row is None:
+                return None, []
+            fetch = Fetch(*row)
+            found = fetch_candidates(fetch.first_seen, fetch.last_modified, fetch.url)
+            if fetch.page_url and fetch.page_url != fetch.url:
+                found += _portal_page(db, manifest.parent, fetch.page_url)
+    except sqlite3.Error:
+        return None, []  # a manifest being written or damaged dates nothing; the document loads anyway
+    return fetch, found
+
+
+def _portal_page(db: sqlite3.Connection, raw: Path, page_url: str) -> list[PubDateCandidate]:
+    """发布时间 printed on the page that links an attachment."""
+    row = db.execute("SELECT path FROM fetches WHERE url = ? AND path IS NOT NULL ORDER BY id DESC LIMIT 1",
+                     (page_url,)).fetchone()
+    if not row or not (raw / row[0]).is_file():
+        return []
+    fields = html_meta((raw / row[0]).read_bytes())
+    for label in ("发布时间", "发布日期", "公开日期"):
+        on = parse_date(fields.get(label, ""))
+        if on:
+            return [PubDateCandidate("portal_page", on, fields[label], page_url)]
+    return []
+
+
+def pubdate_rows(document_id: str, candidates: list[PubDateCandidate], year: int | None) -> list[dict]:
+    return [{"document_id": document_id, "source": c.source, "published_on": c.published_on, "raw_text": c.raw_text,
+             "ref": c.ref} for c in candidates if c.source in ("first_seen",) or plausible(c.published_on, year)]
+
+
+def source_frame() -> pd.DataFrame:
+    return pd.DataFrame([vars(s) for s in sources().values()])
+
+
+def refresh_published_on(con: duckdb.DuckDBPyConnection) -> None:
+    """published_on: the first 'published' candidate by priority; the bounds from the other roles."""
+    con.register("pubdate_sources", source_frame())
+    con.execute("""
+        WITH c AS (
+            SELECT p.document_id, p.source, p.published_on, s.role, s.priority
+            FROM fact_pubdate p JOIN pubdate_sources s USING (source)
+        ), chosen AS (
+            SELECT document_id,
+                   arg_min(published_on, (priority, published_on)) FILTER (WHERE role = 'published') AS published_on,
+                   arg_min(source, (priority, published_on)) FILTER (WHERE role = 'published') AS published_source,
+                   min(published_on) FILTER (WHERE role = 'not_after') AS published_not_after,
+                   max(published_on) FILTER (WHERE role = 'not_before') AS published_not_before
+            FROM c GROUP BY document_id
+        )
+        UPDATE dim_document d
+        SET published_on = chosen.published_on, published_source = chosen.published_source,
+            published_not_after = chosen.published_not_after, published_not_before = chosen.published_not_before
+        FROM chosen WHERE d.document_id = chosen.document_id
+    """)
+    con.unregister("pubdate_sources")
