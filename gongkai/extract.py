@@ -11,6 +11,7 @@ from extractors.filemeta import file_meta
 from extractors.model import ExtractionError, ReadResult
 from extractors.registry import read_bytes
 from gongkai import EXTRACTOR_VERSION
+from transforms.chrome import strip_chrome
 from transforms.checks import CheckResult, run_checks
 from transforms.identity import identify
 from transforms.inference import infer_short_rows
@@ -98,8 +99,9 @@ def extract_bytes(path: Path, data: bytes, scope_code: str | None = None) -> Ext
 
 def extract_read(document: dict, read: ReadResult, scope_code: str | None = None) -> Extraction:
     name = Path(document["source"]).name
+    read = strip_chrome(read)
     text = read.text()
-    identity = identify(text.split("\n"), text, scope_code)
+    identity = identify(text.split("\n"), text, scope_code, read.meta)
     match = match_document(read)
     document.update(title=identity.title, unit=identity.unit, year=identity.year, year_source=identity.year_source)
     _apply_region(document, identity.region)

@@ -48,3 +48,41 @@ def test_notice_wording_around_the_title_is_not_the_unit() -> None:
     lines = ["关于公布湘潭县易俗河镇2024年政府信息公开工作年度报告的通知"]
     identity = identify(lines, lines[0])
     assert (identity.unit, identity.year, identity.region.region_code) == ("易俗河镇", 2024, "430321100")
+
+
+def test_special_zone_aliases_place_the_zone_and_its_departments() -> None:
+    for unit, unit_type in (("平潭综合实验区", "county"), ("平潭综合实验区管委会", "county"),
+                            ("平潭综合实验区交通与建设局", "department"), ("福建平潭综合实验区农业农村局", "department")):
+        result = gazetteer().resolve(unit)
+        assert (result.status, result.region_code, result.unit_type) == ("resolved", "350128", unit_type), unit
+        assert "aliases.csv" in result.method
+    zone = gazetteer().resolve("雄安新区管理委员会")
+    assert (zone.region_code, zone.unit_type) == ("1306", "zone")  # placed at 保定市, not 保定市's government
+    assert gazetteer().resolve("广州开发区管委会").region_code == "440112"
+
+
+def test_a_township_inside_a_zone_is_the_township() -> None:
+    town = gazetteer().resolve("平潭综合实验区平潭镇")  # 平潭镇 is in 广东 (441303110): unique, and a township
+    assert (town.region_code, town.unit_type) == ("441303110", "township")
+
+
+def test_departments_take_their_governments_code() -> None:
+    for unit, code in (("上海市人民政府办公厅", "31"), ("湘潭县财政局", "430321"), ("深圳市龙岗区教育局", "440307"),
+                       ("淮安市人民政府办公室", "3208"), ("福建省财政厅", "35")):
+        result = gazetteer().resolve(unit)
+        assert (result.status, result.region_code, result.unit_type) == ("resolved", code, "department"), unit
+    for unit, code, level in (("深圳市龙岗区", "440307", "county"), ("深圳市龙岗区人民政府", "440307", "county"),
+                              ("苏州工业园区", "320576", "county"), ("上海市人民政府", "31", "province")):
+        result = gazetteer().resolve(unit)
+        assert (result.region_code, result.unit_type) == (code, level), unit
+
+
+def test_ambiguous_and_unknown_stay_unresolved() -> None:
+    shared = gazetteer().resolve("城关镇财政所")
+    assert shared.status == "ambiguous" and shared.region_code is None and len(shared.candidates) == 88
+    unknown = gazetteer().resolve("某某县财政局")
+    assert unknown.status == "unresolved" and unknown.region_code is None
+
+
+def test_alias_codes_exist_in_the_gazetteer() -> None:
+    assert gazetteer().aliases and all(a.region_code in gazetteer().by_code for a in gazetteer().aliases)

@@ -1,4 +1,10 @@
-"""Which unit and which year a report is about, from its title or its statistical-period sentence."""
+"""Which unit and which year a report is about, from its title or its statistical-period sentence.
+
+The title comes, in this order, from the page or archive header (标题: …, kept in ReadResult.meta
+after chrome is cut), from a short line that names the report, from a phrase standing alone
+between spaces inside a long line (one-line crawler saves), or from the sentence that announces
+the report (现公布《…年度报告》 / 我局编制了…年度报告).
+"""
 from __future__ import annotations
 
 import re
@@ -7,14 +13,19 @@ from dataclasses import dataclass
 from transforms.labels import collapse
 from transforms.regions import Resolution, gazetteer
 
-TITLE_MARK = re.compile(r"政府信息公开.{0,6}(?:年度报告|年报|工作报告)")
+REPORT_WORDS = r"(?:年度报告|年报|工作报告|情况报告)"
+TITLE_MARK = re.compile(r"政府信息公开.{0,6}?" + REPORT_WORDS)
 TITLE_YEAR = re.compile(r"((?:19|20)\d{2})年度?")
 PERIOD_YEAR = re.compile(r"(?:统计期限|统计年限|统计时限|统计周期|数据统计)[^。]{0,20}?((?:19|20)\d{2})年0?1月0?1日")
 PERIOD_FALLBACK = re.compile(r"自((?:19|20)\d{2})年0?1月0?1日(?:起)?至\1年12月31日")
 MARKDOWN = re.compile(r"^[#>*\s]+")
 NOTICE_PREFIX = re.compile(r"^关于(?:公布|印发|发布|公开)?")
+ANNOUNCED = re.compile(
+    r"(?:公布|发布|印发|编制了?|形成了?)《?([^《》“”\"。，,；;：:\s]{0,40}?政府信息公开[^《》\s。，]{0,6}?" + REPORT_WORDS + r")")
 TITLE_SEARCH_LINES = 12
+HEAD_CHARS = 3000  # the title and the announcing sentence stand at the start, whatever the line lengths
 MAX_TITLE_CHARS = 60
+HEADER_TITLE_KEYS = ("标题", "题目", "文章标题")
 
 
 @dataclass
@@ -26,7 +37,21 @@ class DocumentIdentity:
     region: Resolution
 
 
-def find_title(lines: list[str]) -> str | None:
+def find_title(lines: list[str], meta: dict[str, str] | None = None) -> str | None:
+    """The report's title: header field, short line, standalone phrase, announcing sentence."""
+    for key in HEADER_TITLE_KEYS:
+        found = TITLE_MARK.search(collapse((meta or {}).get(key, "")))
+        if found:
+            return collapse(meta[key])[: found.end()]
+    head = "\n".join(lines)[:HEAD_CHARS]
+    for search in (_title_line, _standalone_title, _announced_title):
+        title = search(lines if search is _title_line else head)
+        if title:
+            return title
+    return None
+
+
+def _title_line(lines: list[str]) -> str | None:
     """The first line naming the report; PDFs and Word wrap long titles, so a line may be joined
     with the line after it (and with the unit on the line before it)."""
     cleaned = [MARKDOWN.sub("", collapse(line)) for line in lines if line.strip()][:TITLE_SEARCH_LINES]
@@ -41,6 +66,31 @@ def find_title(lines: list[str]) -> str | None:
         if TITLE_YEAR.match(title) and i > 0 and len(cleaned[i - 1]) <= 30:
             title = cleaned[i - 1] + title
         return title
+    return None
+
+
+def _standalone_title(head: str) -> str | None:
+    """A title printed between spaces inside a long line (a crawler saved the page on one line).
+    A title with a space between unit and year (某局 2019年…报告) takes the word before it."""
+    words = [w.strip("。，,；;：:") for w in head.split()]
+    for i, word in enumerate(words):
+        found = TITLE_MARK.search(word)
+        if not found or found.end() != len(word) or len(word) > MAX_TITLE_CHARS or not TITLE_YEAR.search(word):
+            continue
+        if "《" in word or "》" in word:
+            continue
+        before = words[i - 1] if i > 0 else ""
+        if TITLE_YEAR.match(word) and before and len(before) <= 30 and not re.search(r"[\d:：《》]", before):
+            word = before + word
+        return collapse(word)
+    return None
+
+
+def _announced_title(head: str) -> str | None:
+    """特向社会公布《…年度报告》 / 我局编制了2021年度政府信息公开年度报告."""
+    for found in ANNOUNCED.finditer(head):
+        if TITLE_YEAR.search(found.group(1)):
+            return collapse(found.group(1))
     return None
 
 
@@ -66,8 +116,8 @@ def unit_from_title(title: str | None) -> str | None:
     return unit or None
 
 
-def identify(lines: list[str], text: str, scope_code: str | None = None) -> DocumentIdentity:
-    title = find_title(lines)
+def identify(lines: list[str], text: str, scope_code: str | None = None, meta: dict[str, str] | None = None) -> DocumentIdentity:
+    title = find_title(lines, meta)
     year, year_source = find_year(title, text)
     unit = unit_from_title(title)
     region = gazetteer().resolve(unit, text, scope_code) if unit else gazetteer().resolve("", text, scope_code)

@@ -3,6 +3,10 @@
 Township names repeat across China (88 × 城关镇), so a name resolves only when it is unique,
 or when the county or city (from the title, the source's configuration or the text) leaves
 one candidate. Otherwise the result says it is ambiguous and lists the candidates.
+
+Special zones (平潭综合实验区, 雄安新区) are not divisions; data/regions/aliases.csv places them.
+A unit that is a division's name plus a government suffix is that government; anything more
+(…财政局, …人民政府办公厅) is a department placed at its government's code.
 """
 from __future__ import annotations
 
@@ -10,10 +14,11 @@ import csv
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from gongkai.paths import ADMIN_DIVISIONS
+from gongkai.paths import ADMIN_DIVISIONS, DATA
 
+ALIASES_CSV = DATA / "regions" / "aliases.csv"
 MAX_NAME_CHARS = 16
-GOVERNMENT_SUFFIXES = ("人民政府", "政府")
+GOVERNMENT_SUFFIXES = ("人民政府", "政府", "管委会", "管理委员会", "党工委管委会", "党工委、管委会", "办事处", "街道办事处")
 PLACEHOLDER_CITIES = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 
 
@@ -37,6 +42,14 @@ class Resolution:
     candidates: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Alias:
+    name: str
+    region_code: str
+    unit_type: str  # what the zone's own administration is: county | city | province | zone
+    note: str
+
+
 class Gazetteer:
     """All divisions from data/admin_divisions, indexed by every name a report may print."""
 
@@ -44,6 +57,15 @@ class Gazetteer:
         self.by_code: dict[str, Division] = {}
         self.names: dict[str, list[str]] = {}
         self._load()
+        self.aliases = sorted(self._aliases(), key=lambda a: len(a.name), reverse=True)
+
+    def _aliases(self) -> list[Alias]:
+        with open(ALIASES_CSV, encoding="utf-8", newline="") as fh:
+            aliases = [Alias(r["name"], r["region_code"], r["unit_type"], r["note"]) for r in csv.DictReader(fh)]
+        unknown = [a.region_code for a in aliases if a.region_code not in self.by_code]
+        if unknown:
+            raise ValueError(f"{ALIASES_CSV}: region codes not in data/admin_divisions: {', '.join(unknown)}")
+        return aliases
 
     def _rows(self, name: str) -> list[dict[str, str]]:
         with open(ADMIN_DIVISIONS / name, encoding="utf-8", newline="") as fh:
@@ -106,14 +128,37 @@ class Gazetteer:
 
     def resolve(self, unit: str, context: str = "", scope_code: str | None = None) -> Resolution:
         hits = self.find_names(unit)
-        for level in ("township", "county", "city", "province"):
-            codes = sorted({c for _, _, name in hits for c in self.names[name] if self.by_code[c].level == level})
+        # a name inside a longer one (工业园区 in 苏州工业园区) is part of it, not a division of its own
+        whole = [h for h in hits if not any(o[0] <= h[0] and h[1] <= o[1] and o != h for o in hits)]
+        levels = ("township", "county", "city", "province")
+        alias = next((a for a in self.aliases if a.name in unit), None)
+        if alias:  # unless a township is named beside the zone (平潭综合实验区某镇): that is the unit
+            start = unit.index(alias.name)
+            beside = [h for h in whole if h[1] <= start or h[0] >= start + len(alias.name)]
+            if not any(self.by_code[c].level == "township" for _, _, n in beside for c in self.names[n]):
+                return self._by_alias(unit, alias)
+        for level in levels:
+            codes = sorted({c for _, _, name in whole for c in self.names[name] if self.by_code[c].level == level})
             if not codes:
                 continue
-            longest = max(len(name) for _, _, name in hits if any(self.by_code[c].level == level for c in self.names[name]))
-            codes = [c for c in codes if any(len(n) == longest and c in self.names[n] for _, _, n in hits)]
+            longest = max(len(name) for _, _, name in whole if any(self.by_code[c].level == level for c in self.names[name]))
+            codes = [c for c in codes if any(len(n) == longest and c in self.names[n] for _, _, n in whole)]
             return self._narrow(codes, level, unit, hits, context, scope_code)
         return Resolution("unresolved", method=f"no division name found in '{unit}'")
+
+    def _by_alias(self, unit: str, alias: Alias) -> Resolution:
+        rest = unit[unit.index(alias.name) + len(alias.name):]
+        unit_type = alias.unit_type if rest in ("", *GOVERNMENT_SUFFIXES) else "department"
+        division = self.by_code[alias.region_code]
+        return Resolution("resolved", alias.region_code, division.level, unit_type,
+                          f"alias {alias.name} (data/regions/aliases.csv)", [alias.region_code])
+
+    def _is_government(self, unit: str, hits) -> bool:
+        """湘潭县人民政府, 深圳市龙岗区: only division names and a government suffix."""
+        rest = unit
+        for _, _, name in sorted(hits, key=lambda h: len(h[2]), reverse=True):
+            rest = rest.replace(name, "")
+        return rest in ("", *GOVERNMENT_SUFFIXES)
 
     def _narrow(self, codes: list[str], level: str, unit: str, hits, context: str, scope_code: str | None) -> Resolution:
         methods = []
@@ -130,7 +175,7 @@ class Gazetteer:
             if narrowed:
                 codes = narrowed
                 methods.append(method)
-        unit_type = level if level == "township" or unit.endswith(GOVERNMENT_SUFFIXES) or unit == self.by_code[codes[0]].name else "department"
+        unit_type = level if level == "township" or self._is_government(unit, hits) else "department"
         if len(codes) == 1:
             return Resolution("resolved", codes[0], level, unit_type, "unique name" if not methods else "name + " + " + ".join(methods), codes)
         return Resolution("ambiguous", None, level, unit_type, f"{len(codes)} divisions share this name", codes)

@@ -77,7 +77,7 @@ WITH current_docs AS (
 )
 SELECT c.unit_key, c.unit, c.unit_type,
        CASE c.unit_type WHEN 'township' THEN '乡镇（街道）' WHEN 'county' THEN '县级政府' WHEN 'city' THEN '地市级政府'
-                        WHEN 'province' THEN '省级政府' WHEN 'department' THEN '部门' ELSE '未识别' END AS unit_type_zh,
+                        WHEN 'province' THEN '省级政府' WHEN 'zone' THEN '功能区（新区、开发区）' WHEN 'department' THEN '部门' ELSE '未识别' END AS unit_type_zh,
        c.region_code, r.level AS region_level, c.region_status,
        CASE WHEN r.level = 'township' THEN r.name END AS township,
        r.county_code, r.county, r.city_code, r.city, r.province_code, r.province,
