@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from warehouse import registry
 from warehouse.store import connect_read_only
 
 UNKNOWN_PROVINCE = "未识别省份"
@@ -59,6 +60,9 @@ MART_COLUMNS = {
     "evaluated": "可判断数(evaluated)", "failed": "不通过数(failed)", "not_evaluable": "无法判断数(not_evaluable)",
     "documents": "报告数(documents)", "documents_failed": "有不通过项的报告数(documents_failed)",
 }
+# where the export's columns come from, for their descriptions in 数据说明.md
+DICTIONARY_SOURCES = ("dim_document", "report_values", "dim_metric", "fact_check", "mart_region_year", "mart_rates",
+                      "mart_coverage", "mart_coverage_summary", "mart_quality")
 
 
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
@@ -189,6 +193,15 @@ def _write_xlsx(frames: dict[str, pd.DataFrame], path: Path) -> Path:
     return path
 
 
+def _describe_column(key: str, header: str) -> str:
+    """One line of the dictionary: the header and the registry's Chinese description (warehouse/registry.yaml)."""
+    column = registry.describe(key, among=DICTIONARY_SOURCES)
+    if column is None:
+        return f"- {header}"
+    unit = f"（单位：{column.unit}）" if column.unit else ""
+    return f"- {header}：{column.zh}{unit}"
+
+
 def _dictionary(province: str, year: int, counts: dict[str, int]) -> str:
     lines = [
         f"# {province} {year}年 政府信息公开工作年度报告数据", "",
@@ -207,7 +220,7 @@ def _dictionary(province: str, year: int, counts: dict[str, int]) -> str:
         "空白、不适用、缺失的格子没有数值（不是 0）；“推定”是报告漏印、但勾稽关系和非负性能唯一确定的数值。",
         "勾稽检查“不通过”只记录问题，不修改报告的数字；“无法判断”表示相关格子空白或缺失。", "",
         "## 列", "",
-        *[f"- {v}" for v in {**ID_COLUMNS, **LONG_COLUMNS, **CHECK_COLUMNS, **MART_COLUMNS}.values()], "",
+        *[_describe_column(key, header) for key, header in {**ID_COLUMNS, **LONG_COLUMNS, **CHECK_COLUMNS, **MART_COLUMNS}.items()], "",
         "以 = + - @ 开头的文字前加了单引号，防止电子表格把它当作公式执行。", "",
     ]
     return "\n".join(lines)

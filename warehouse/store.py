@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from gongkai.osutil import pid_alive
+from warehouse.registry import apply_comments
 
 SCHEMA = Path(__file__).with_name("schema.sql")
 VIEWS = Path(__file__).with_name("views.sql")
@@ -77,6 +78,7 @@ def staged(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
             apply_schema(con)
             yield con
             refresh_stored_marts(con)
+            apply_comments(con)
             con.execute("CHECKPOINT")
         except BaseException:
             con.close()
