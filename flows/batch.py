@@ -5,7 +5,8 @@ pool of gongkai.workers, and the per-document alarm only works in a main thread.
 task starts `python -m flows.batch` as a plain child process, which runs the same
 extract_many (worker processes, time and memory limit per document) as a local run. A parser
 that crashes or blows up takes down that child at worst, never the Dask worker.
-The files must be readable at the same paths on every worker (a shared file system).
+The files must be readable by every worker: at the same paths (a shared file system), or as
+objects in a bucket (Job.path a gongkai.storage.ObjectPath, read by the worker itself).
 """
 from __future__ import annotations
 

@@ -5,12 +5,21 @@ the server, so no Content-Disposition can write outside the store, and the same 
 twice are stored once. The name the server offered is kept (cleaned) in the manifest only.
 The manifest is SQLite: every row is its own transaction, so a crash mid-write loses at most
 that row and never corrupts the earlier ones.
+
+The store may live in object storage (`raw_dir` = `s3://bucket/raw`): the files go to the same
+content addresses under that prefix, where any Dask worker reads them, and the manifest is
+worked on in a private local copy that is fetched from `<raw>/manifest.sqlite` when the store
+opens and uploaded back every MANIFEST_SYNC_S and when it closes (the bucket's copy is the
+truth; a crash loses at most the rows since the last upload, and those files are simply
+fetched again). Downloads wait in a local temporary folder, then go up in one PUT.
 """
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import sqlite3
+import tempfile
 import threading
 import time
 import unicodedata
@@ -20,10 +29,12 @@ from pathlib import Path
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from extractors.detect import detect_format
+from gongkai.storage import AnyPath, ObjectPath, is_url
 
 MANIFEST_NAME = "manifest.sqlite"
 TMP_DIR_NAME = ".tmp"
 MAX_NAME_CHARS = 200
+MANIFEST_SYNC_S = 60
 
 EXT_BY_FORMAT = {"pdf": ".pdf", "docx": ".docx", "xlsx": ".xlsx", "doc": ".doc", "wps": ".wps", "xls": ".xls",
                  "html": ".html", "text": ".txt", "zip": ".zip"}
@@ -67,7 +78,7 @@ class Validators:
     """What a previous successful fetch of a URL left behind, for a conditional GET."""
 
     sha256: str
-    path: Path
+    path: AnyPath
     etag: str | None
     last_modified: str | None
     content_type: str | None = None
@@ -84,18 +95,37 @@ class Validators:
 
 class RawStore:
     def __init__(self, raw_dir: str | Path) -> None:
-        self.root = Path(raw_dir)
-        self.root.mkdir(parents=True, exist_ok=True)
-        self.tmp_dir = self.root / TMP_DIR_NAME
+        self.remote = is_url(raw_dir)
+        if self.remote:
+            self.root: AnyPath = ObjectPath(str(raw_dir))
+            work = Path(tempfile.mkdtemp(prefix="gongkai-raw-"))
+        else:
+            self.root = work = Path(raw_dir)
+            work.mkdir(parents=True, exist_ok=True)
+        self._work = work
+        self.tmp_dir = work / TMP_DIR_NAME
         self.tmp_dir.mkdir(exist_ok=True)
         self._clean_stale_temps()
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.root / MANIFEST_NAME, check_same_thread=False, timeout=30)
+        manifest = work / MANIFEST_NAME
+        if self.remote and (self.root / MANIFEST_NAME).exists():
+            (self.root / MANIFEST_NAME).download(manifest)
+        self._synced = time.monotonic()
+        self._db = sqlite3.connect(manifest, check_same_thread=False, timeout=30)
         with self._db:
             self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
         self._db.close()
+        if self.remote:
+            self._upload_manifest()
+            shutil.rmtree(self._work, ignore_errors=True)
+
+    def _upload_manifest(self) -> None:
+        """Put the working copy of the manifest back in the bucket (one PUT replaces it whole)."""
+        assert isinstance(self.root, ObjectPath)
+        (self.root / MANIFEST_NAME).upload(self._work / MANIFEST_NAME)
+        self._synced = time.monotonic()
 
     def __enter__(self) -> RawStore:
         return self
@@ -115,18 +145,19 @@ class RawStore:
 
     # --- files ----------------------------------------------------------------------------------
 
-    def find(self, sha256: str) -> Path | None:
+    def find(self, sha256: str) -> AnyPath | None:
         """The stored file for a hash, whatever extension it was stored under."""
         if not re.fullmatch(r"[0-9a-f]{64}", sha256):
             return None
         shard = self.root / sha256[:2]
-        for candidate in sorted(shard.glob(sha256 + "*")) if shard.is_dir() else ():
-            if candidate.is_file() and candidate.name[:64] == sha256:
-                return candidate
-        return None
+        if self.remote:
+            candidates = shard.glob(sha256 + "*")  # type: ignore[union-attr]
+        else:
+            candidates = [c for c in sorted(shard.glob(sha256 + "*")) if c.is_file()] if shard.is_dir() else []
+        return next((c for c in candidates if c.name[:64] == sha256), None)
 
-    def put(self, temp_path: Path, sha256: str, claimed_names: tuple[str | None, ...] = ()) -> Path:
-        """Move a downloaded temp file into its content address (atomic rename); return the path."""
+    def put(self, temp_path: Path, sha256: str, claimed_names: tuple[str | None, ...] = ()) -> AnyPath:
+        """Move a downloaded temp file into its content address (atomic rename, or one PUT); return the path."""
         existing = self.find(sha256)
         if existing is not None:
             temp_path.unlink(missing_ok=True)
@@ -134,14 +165,18 @@ class RawStore:
         with open(temp_path, "rb") as fh:
             head = fh.read(1_000_000)
         final = self.root / sha256[:2] / (sha256 + choose_extension(head, claimed_names))
+        if isinstance(final, ObjectPath):
+            final.upload(temp_path)  # an object appears whole or not at all
+            temp_path.unlink(missing_ok=True)
+            return final
         final.parent.mkdir(exist_ok=True)
         with open(temp_path, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(temp_path, final)
         return final
 
-    def relative(self, path: Path) -> str:
-        return path.relative_to(self.root).as_posix()
+    def relative(self, path: AnyPath) -> str:
+        return path.relative_to(self.root).as_posix()  # type: ignore[arg-type]
 
     # --- manifest -------------------------------------------------------------------------------
 
@@ -169,8 +204,11 @@ class RawStore:
         row["is_document"] = 1 if row["is_document"] else 0
         cols = ", ".join(MANIFEST_COLUMNS)
         marks = ", ".join("?" for _ in MANIFEST_COLUMNS)
-        with self._lock, self._db:
-            self._db.execute(f"INSERT INTO fetches ({cols}) VALUES ({marks})", [row[c] for c in MANIFEST_COLUMNS])
+        with self._lock:
+            with self._db:
+                self._db.execute(f"INSERT INTO fetches ({cols}) VALUES ({marks})", [row[c] for c in MANIFEST_COLUMNS])
+            if self.remote and time.monotonic() - self._synced > MANIFEST_SYNC_S:
+                self._upload_manifest()
 
     def rows(self) -> list[dict[str, object]]:
         cur = self._db.execute(f"SELECT id, {', '.join(MANIFEST_COLUMNS)} FROM fetches ORDER BY id")
@@ -180,8 +218,8 @@ class RawStore:
 
 def read_manifest(raw_dir: str | Path) -> list[dict[str, object]]:
     """All manifest rows of a raw dir, oldest first (empty if there is no manifest yet)."""
-    path = Path(raw_dir) / MANIFEST_NAME
-    if not path.exists():
+    root = ObjectPath(str(raw_dir)) if is_url(raw_dir) else Path(raw_dir)
+    if not (root / MANIFEST_NAME).exists():
         return []
     with RawStore(raw_dir) as store:
         return store.rows()

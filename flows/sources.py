@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from gongkai.storage import AnyPath, ObjectPath, is_url
+
 DEFAULT_LINK_PATTERN = "年度报告|年报"
 DEFAULT_MAX_PAGES = 5
 DEFAULT_SOURCES_FILE = Path("data/sources.yaml")
@@ -45,7 +47,7 @@ class Site:
 
 @dataclass(frozen=True)
 class Sources:
-    inbox: tuple[Path, ...] = ()
+    inbox: tuple[AnyPath, ...] = ()
     sites: tuple[Site, ...] = ()
     path: Path | None = None
     """The file these were read from, for messages."""
@@ -99,7 +101,7 @@ def parse_sources(data: Any, path: Path, base_dir: Path) -> Sources:
     return Sources(inbox=inbox, sites=sites, path=path)
 
 
-def _parse_inbox(value: Any, path: Path, base_dir: Path) -> tuple[Path, ...]:
+def _parse_inbox(value: Any, path: Path, base_dir: Path) -> tuple[AnyPath, ...]:
     if value is None:
         return ()
     items = value if isinstance(value, list) else [value]
@@ -108,6 +110,9 @@ def _parse_inbox(value: Any, path: Path, base_dir: Path) -> tuple[Path, ...]:
         label = "inbox" if not isinstance(value, list) else f"inbox[{i}]"
         if not isinstance(item, str) or not item.strip():
             raise SourcesError(f"{path}: {label}: expected a folder path, got {_kind(item)}")
+        if is_url(item.strip()):  # a folder in object storage (s3://bucket/inbox)
+            folders.append(ObjectPath(item.strip()))
+            continue
         folder = Path(item.strip()).expanduser()
         folders.append(folder if folder.is_absolute() else base_dir / folder)
     return tuple(folders)

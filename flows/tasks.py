@@ -23,6 +23,7 @@ from flows.scraper import FetchedDocument, scrape_all
 from flows.sources import Site, Sources
 from gongkai.extract import Extraction, base_document, quarantined
 from gongkai.ingest import IngestSummary, ingest
+from gongkai.storage import location
 from gongkai.workers import Job, Limits
 from warehouse.export import export
 
@@ -91,7 +92,7 @@ def ingest_documents(paths: list[str], db: str, scopes: dict[str, str], limits: 
         logger.info("loaded %d/%d new documents", done, total)
 
     extract = on_task_runner(batch_size, workers) if distributed else None
-    summary = ingest([Path(p) for p in paths], Path(db), scope=lambda path: scopes.get(str(path)),
+    summary = ingest([location(p) for p in paths], Path(db), scope=lambda path: scopes.get(str(path)),
                      limits=limits, workers=workers, progress=progress, **({"extract": extract} if extract else {}))
     for line in summary.lines():
         logger.info(line)

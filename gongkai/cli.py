@@ -16,11 +16,12 @@ def _progress(done: int, total: int) -> None:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from gongkai.ingest import ingest
+    from gongkai.storage import location
     from gongkai.workers import Limits
 
     limits = Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
     try:
-        summary = ingest([Path(p) for p in args.paths], Path(args.db), limits=limits, workers=args.jobs, progress=_progress)
+        summary = ingest([location(p) for p in args.paths], Path(args.db), limits=limits, workers=args.jobs, progress=_progress)
     except FileNotFoundError as exc:
         print(f"gongkai ingest: {exc}", file=sys.stderr)
         return 2

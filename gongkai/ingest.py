@@ -17,6 +17,7 @@ from pathlib import Path
 from gongkai import EXTRACTOR_VERSION
 from gongkai.extract import Extraction
 from gongkai.osutil import sha256_file
+from gongkai.storage import AnyPath, ObjectPath
 from gongkai.workers import Job, Limits, extract_many
 from warehouse.cross_checks import rebuild_cross_checks
 from warehouse.load import ensure_dimensions, known_documents, load_extractions, record_sources, update_supersession
@@ -51,12 +52,14 @@ class IngestSummary:
         return out
 
 
-def discover(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files under the given paths, recursively, in a stable order; hidden and lock files skipped."""
+def discover(paths: Iterable[AnyPath]) -> Iterator[AnyPath]:
+    """Files under the given paths, recursively, in a stable order; hidden and lock files skipped.
+    A path may be a folder in object storage (an ObjectPath prefix): its objects are listed once."""
     for path in paths:
-        path = Path(path)
+        path = path if isinstance(path, ObjectPath) else Path(path)
         if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            children = path.files() if isinstance(path, ObjectPath) else sorted(p for p in path.rglob("*") if p.is_file())
+            for child in children:
                 if not any(part.startswith(SKIPPED_NAMES) for part in child.relative_to(path).parts):
                     yield child
         elif path.is_file():
@@ -66,9 +69,9 @@ def discover(paths: Iterable[Path]) -> Iterator[Path]:
 
 
 def ingest(
-    paths: Iterable[Path],
+    paths: Iterable[AnyPath],
     db: Path,
-    scope: Callable[[Path], str | None] = lambda _: None,
+    scope: Callable[[AnyPath], str | None] = lambda _: None,
     limits: Limits = Limits(),
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,

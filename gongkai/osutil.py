@@ -7,9 +7,9 @@ from pathlib import Path
 
 
 def sha256_file(path: Path) -> str:
-    """Hash a file in chunks, so a huge file is never held in memory."""
+    """Hash a file in chunks, so a huge file is never held in memory (a local Path or a storage.ObjectPath)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()

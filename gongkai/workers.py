@@ -31,6 +31,7 @@ from pathlib import Path
 from extractors.registry import READERS
 from gongkai import EXTRACTOR_VERSION
 from gongkai.osutil import pid_alive, sha256_file
+from gongkai.storage import AnyPath
 from gongkai.extract import Extraction, base_document, document_id_for, extract_bytes, quarantined
 
 DEFAULT_TIMEOUT_S = 120
@@ -58,7 +59,8 @@ class Limits:
 
 @dataclass(frozen=True)
 class Job:
-    path: Path
+    path: AnyPath
+    """A local file, or an object in storage (gongkai.storage.ObjectPath) that the worker reads itself."""
     scope_code: str | None = None
     sha256: str | None = None
     """The content hash seen when the job was made: names the document if the file is gone by the time it is read."""
@@ -167,7 +169,7 @@ def _bug_reason(name: str, exc: BaseException) -> str:
 def _document_for(path: Path, known_sha256: str | None = None) -> dict:
     """A file's document row, computed without holding the whole file in memory."""
     try:
-        with open(path, "rb") as fh:
+        with path.open("rb") as fh:
             head = fh.read(HEAD_BYTES)
         sha256, size = sha256_file(path), path.stat().st_size
     except OSError:
