@@ -72,11 +72,23 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from warehouse.export import export
+    from warehouse.atomic import ExportError
+    from warehouse.export import export, open_warehouse
+    from warehouse.scope import ScopeError, listing
 
     try:
+        if args.list:
+            con = open_warehouse(Path(args.db))
+            try:
+                print("\n".join(listing(con)))
+            finally:
+                con.close()
+            return 0
+        if not args.out:
+            print("gongkai export: --out DIR is required (or --list to see the provinces and years)", file=sys.stderr)
+            return 2
         written = export(Path(args.db), Path(args.out), province=args.province, year=args.year)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, ScopeError, ExportError) as exc:
         print(f"gongkai export: {exc}", file=sys.stderr)
         return 2
     for path in written:
@@ -107,8 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.set_defaults(func=cmd_query)
 
-    p = sub.add_parser("export", help="write CSV summaries (UTF-8 with BOM, Chinese headers)")
-    p.add_argument("--out", required=True)
+    p = sub.add_parser("export", help="per province and year: CSVs, workbook, brief; plus a long CSV and Parquet across them")
+    p.add_argument("--out", default=None, help="folder to write into (files appear there only when all are written)")
+    p.add_argument("--list", action="store_true", help="list the provinces and years available, then stop")
     p.add_argument("--db", default=str(DEFAULT_DB))
     p.add_argument("--province", default=None)
     p.add_argument("--year", type=int, default=None)

@@ -4,11 +4,12 @@
 #   libreoffice-calc-nogui    legacy .xls -> .xlsx (extractors/legacy.py)
 #   fonts-noto-cjk            Chinese glyphs when LibreOffice renders PDFs
 #   poppler-utils             pdftotext/pdftoppm for inspecting PDFs
+#   chromium                  headless: the brief's PDF (warehouse/brief.py), its screenshot and DOM in tests
 # Safe to run again: packages already installed are skipped, and apt-get update runs only
 # when something is missing. Works as root (CI) or through sudo when available.
 set -euo pipefail
 
-PACKAGES=(libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk poppler-utils)
+PACKAGES=(libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk poppler-utils chromium)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 from warehouse_corpus import Corpus, build, copy_db
 
+from warehouse.bulk import LONG_CSV, PARQUET
 from warehouse.export import FILES, export
 from warehouse.store import staged
 
@@ -60,6 +61,14 @@ def exported(corpus: Corpus, tmp_path_factory: pytest.TempPathFactory) -> tuple[
     return db, out, province
 
 
+def province_folders(out: Path) -> list[Path]:
+    return sorted(p for p in out.glob("*/*") if p.is_dir() and p.parent.name != PARQUET)
+
+
+def province_csvs(out: Path) -> list[Path]:
+    return [p for folder in province_folders(out) for p in sorted(folder.glob("*.csv"))]
+
+
 def rows(path: Path) -> list[list[str]]:
     with open(path, encoding="utf-8-sig", newline="") as fh:
         return list(csv.reader(fh))
@@ -77,7 +86,7 @@ def test_one_folder_per_province_and_year_with_every_file(corpus: Corpus, export
     _, out, _ = exported
     by_county = provinces(corpus)
     expected = {(by_county[c], y) for c in corpus.townships_by_county for y in (2022, 2023, 2024)}
-    folders = {(p.parent.name, int(p.name)) for p in out.glob("*/*") if p.is_dir()}
+    folders = {(p.parent.name, int(p.name)) for p in province_folders(out)}
     assert folders == expected and len(folders) == 6
     for province, year in folders:
         folder = out / province / str(year)
@@ -88,7 +97,7 @@ def test_one_folder_per_province_and_year_with_every_file(corpus: Corpus, export
 
 def test_csvs_have_a_bom_and_a_stable_header_order(exported, tmp_path: Path) -> None:
     db, out, _ = exported
-    for path in out.rglob("*.csv"):
+    for path in province_csvs(out):
         assert path.read_bytes().startswith(BOM), path
         header = rows(path)[0]
         if path.name in HEADERS:
@@ -127,7 +136,7 @@ def test_a_formula_in_a_text_cell_is_neutralised_in_csv_and_xlsx(corpus: Corpus,
     wide = rows(folder / "单位年度宽表.csv")
     units = [r[1] for r in wide[1:]]
     assert "'" + PAYLOAD in units and PAYLOAD not in units
-    for path in out.rglob("*.csv"):
+    for path in province_csvs(out):
         for row in rows(path)[1:]:
             for cell in row:
                 if cell[:1] in ("=", "+", "@") or (cell[:1] == "-" and not _is_number(cell)):
@@ -148,7 +157,7 @@ def _is_number(text: str) -> bool:
 
 def test_the_workbook_has_the_same_sheets_as_the_csvs(exported) -> None:
     _, out, _ = exported
-    for folder in (p for p in out.glob("*/*") if p.is_dir()):
+    for folder in province_folders(out):
         book = openpyxl.load_workbook(next(folder.glob("*.xlsx")), read_only=True)
         assert book.sheetnames == [name.removesuffix(".csv") for name in FILES.values()]
         for name in FILES.values():
@@ -166,12 +175,14 @@ def test_province_and_year_filters(corpus: Corpus, exported, tmp_path: Path) -> 
     result = subprocess.run([sys.executable, "-m", "gongkai.cli", "export", "--db", str(db), "--out", str(out),
                              "--province", province, "--year", "2023"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert [p.relative_to(out).as_posix() for p in out.glob("*/*")] == [f"{province}/2023"]
-    assert len(result.stdout.splitlines()) == len(FILES) + 2  # CSVs, workbook, 数据说明.md
+    assert [p.relative_to(out).as_posix() for p in province_folders(out)] == [f"{province}/2023"]
+    printed = result.stdout.splitlines()
+    assert len([p for p in printed if f"/{province}/2023/" in p]) == len(FILES) + 2  # CSVs, workbook, 数据说明.md
+    assert str(out / LONG_CSV) in printed and any(f"{PARQUET}/province=" in p for p in printed)
     by_year = tmp_path / "by-year"
     subprocess.run([sys.executable, "-m", "gongkai.cli", "export", "--db", str(db), "--out", str(by_year), "--year", "2024"],
                    check=True, capture_output=True)
-    assert sorted(p.relative_to(by_year).as_posix() for p in by_year.glob("*/*")) == sorted(
+    assert sorted(p.relative_to(by_year).as_posix() for p in province_folders(by_year)) == sorted(
         f"{p}/2024" for p in set(provinces(corpus).values()))
     years = {row[8] for row in rows(out / province / "2023" / "未报送乡镇.csv")[1:]}
     assert years == {"2023"}

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
-from warehouse import registry
-from warehouse.store import connect_read_only
-
-UNKNOWN_PROVINCE = "未识别省份"
+from warehouse import bulk, registry
+from warehouse.atomic import Staging, staged_output
+from warehouse.scope import LEVEL_ZH, UNKNOWN_PROVINCE
+from warehouse.scope import check as check_scope
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SEMANTIC_ZH = {"number": "数值", "zero": "零", "blank": "空白", "na": "不适用", "inferred": "推定", "missing": "缺失", "text": "文字"}
 ID_COLUMNS = {
@@ -39,7 +40,6 @@ FILES = {
     "wide": "单位年度宽表.csv", "long": "明细长表.csv", "checks": "勾稽检查.csv",
     "rollups": "地区汇总.csv", "rates": "地区比率.csv", "coverage": "未报送乡镇.csv", "quality": "数据质量.csv",
 }
-LEVEL_ZH = {"county": "县区", "city": "地市", "province": "省份"}
 MART_COLUMNS = {
     "level": "层级(level)", "level_zh": "层级", "region_code": "区划代码(region_code)", "region_name": "地区(region_name)",
     "county_code": "县区代码(county_code)", "county": "县区(county)", "city_code": "地市代码(city_code)", "city": "地市(city)",
@@ -88,7 +88,7 @@ def _where(province: str | None, year: int | None, alias: str = "d") -> tuple[st
 def _long(con, where: str, params: list) -> pd.DataFrame:
     return con.execute(f"""
         SELECT d.document_id, d.unit, d.region_code, d.township, d.county, d.city, d.province, d.year,
-               v.metric_id, m.label_zh, v.applicant, a.label_zh AS applicant_zh, v.value, v.value_semantic, v.source_ref
+               v.metric_id, m.label_zh, m.unit AS metric_unit, v.applicant, a.label_zh AS applicant_zh, v.value, v.value_semantic, v.source_ref
         FROM fact_value v JOIN dim_document d USING (document_id)
         JOIN dim_metric m USING (metric_id) LEFT JOIN dim_applicant a USING (applicant)
         WHERE {where}
@@ -114,6 +114,11 @@ def _wide(con, long: pd.DataFrame, where: str, params: list) -> pd.DataFrame:
         column = metric_id + (f"/{applicant}" if applicant else "")
         if column in pivot.columns:
             headers[column] = f"{label}" + (f"·{applicant_zh}" if applicant_zh else "") + f" ({column})"
+    amounts = set(con.execute("SELECT metric_id FROM dim_metric WHERE unit = '万元'").fetchall())
+    for column in headers:
+        values = pivot[column]
+        if (column.split("/")[0],) not in amounts and values.dropna().eq(values.dropna().round()).all():
+            pivot[column] = values.astype("Int64")  # counts print as 12, not 12.0; a blank stays empty
     pivot = pivot[list(headers)].rename(columns=headers)
     return documents.merge(pivot, left_on="document_id", right_index=True, how="left").rename(columns=ID_COLUMNS)
 
@@ -226,31 +231,69 @@ def _dictionary(province: str, year: int, counts: dict[str, int]) -> str:
     return "\n".join(lines)
 
 
+def open_warehouse(db: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection that may write files (COPY … TO): exports are not analyst queries."""
+    if not Path(db).exists():
+        raise FileNotFoundError(f"no warehouse at {db}; run `gongkai ingest` first")
+    return duckdb.connect(str(db), read_only=True)
+
+
+def _groups(con, province: str | None, year: int | None) -> list[tuple[str, int]]:
+    where, params = _where(None if province == UNKNOWN_PROVINCE else province, year)
+    if province == UNKNOWN_PROVINCE:
+        where += " AND d.province IS NULL"
+    return con.execute(f"SELECT DISTINCT coalesce(d.province, '{UNKNOWN_PROVINCE}'), d.year FROM dim_document d "
+                       f"WHERE {where} AND d.year IS NOT NULL ORDER BY 1, 2", params).fetchall()
+
+
+def _province_year(con, stage: Staging, group_province: str, group_year: int) -> None:
+    """The CSVs, workbook and 数据说明.md of one province and year, staged as one folder."""
+    province_clause = "d.province IS NULL" if group_province == UNKNOWN_PROVINCE else "d.province = ?"
+    group_where = f"d.status = 'loaded' AND {province_clause} AND d.year = ?"
+    group_params = ([] if group_province == UNKNOWN_PROVINCE else [group_province]) + [group_year]
+    folder = stage.folder(Path(group_province) / str(group_year))
+    long = _long(con, group_where, group_params)
+    frames = {
+        "wide": _wide(con, long, group_where, group_params),
+        "long": long.assign(value=_typed_values(long), value_semantic_zh=long["value_semantic"].map(SEMANTIC_ZH))[
+            list(LONG_COLUMNS)].rename(columns=LONG_COLUMNS),
+        "checks": _checks(con, group_where, group_params),
+        **_marts(con, None if group_province == UNKNOWN_PROVINCE else group_province, group_year),
+    }
+    for key, frame in frames.items():
+        _write_csv(frame, stage.writing(folder / FILES[key]))
+    _write_xlsx({FILES[k].removesuffix(".csv"): f for k, f in frames.items()},
+                stage.writing(folder / f"{group_province}_{group_year}.xlsx"))
+    readme = stage.writing(folder / "数据说明.md")
+    readme.write_text(_dictionary(group_province, group_year, {k: len(f) for k, f in frames.items()}), encoding="utf-8-sig")
+
+
+def _typed_values(long: pd.DataFrame) -> pd.Series:
+    """Counts as integers (12, not 12.0); amounts in 万元 keep their decimals; blanks stay empty."""
+    whole = long["value"].notna() & (long["value"] == long["value"].round()) & (long["metric_unit"] != "万元")
+    return long["value"].astype(object).where(~whole, long["value"].map(lambda v: int(v) if pd.notna(v) else v))
+
+
 def export(db: Path, out: Path, province: str | None = None, year: int | None = None) -> list[Path]:
-    con = connect_read_only(db)
-    written: list[Path] = []
+    """Write every selected province-year folder and the bulk files; all appear at once or not at all.
+
+    Raises ScopeError (unknown province or year, with what exists), ExportError (a file could not
+    be written, naming it and the fix) or FileNotFoundError (no warehouse).
+    """
+    con = open_warehouse(db)
     try:
-        where, params = _where(province, year)
-        groups = con.execute(f"SELECT DISTINCT coalesce(d.province, '{UNKNOWN_PROVINCE}'), d.year FROM dim_document d WHERE {where} ORDER BY 1, 2", params).fetchall()
-        for group_province, group_year in groups:
-            province_clause = "d.province IS NULL" if group_province == UNKNOWN_PROVINCE else "d.province = ?"
-            group_where = f"d.status = 'loaded' AND {province_clause} AND d.year = ?"
-            group_params = ([] if group_province == UNKNOWN_PROVINCE else [group_province]) + [group_year]
-            folder = out / group_province / str(group_year)
-            folder.mkdir(parents=True, exist_ok=True)
-            long = _long(con, group_where, group_params)
-            frames = {
-                "wide": _wide(con, long, group_where, group_params),
-                "long": long.assign(value_semantic_zh=long["value_semantic"].map(SEMANTIC_ZH))[list(LONG_COLUMNS)].rename(columns=LONG_COLUMNS),
-                "checks": _checks(con, group_where, group_params),
-                **_marts(con, None if group_province == UNKNOWN_PROVINCE else group_province, group_year),
-            }
-            for key, frame in frames.items():
-                written.append(_write_csv(frame, folder / FILES[key]))
-            written.append(_write_xlsx({FILES[k].removesuffix(".csv"): f for k, f in frames.items()}, folder / f"{group_province}_{group_year}.xlsx"))
-            readme = folder / "数据说明.md"
-            readme.write_text(_dictionary(group_province, group_year, {k: len(f) for k, f in frames.items()}), encoding="utf-8-sig")
-            written.append(readme)
+        check_scope(con, province, year)
+        groups = _groups(con, province, year)
+        with staged_output(Path(out)) as stage:
+            for group_province, group_year in groups:
+                _province_year(con, stage, group_province, group_year)
+            bulk.write_long_csv(con, stage.file(bulk.LONG_CSV), province, year)
+            bulk.write_parquet(con, stage.folder(bulk.PARQUET), province, year)
+            entries = list(stage.entries)
     finally:
         con.close()
+    written: list[Path] = []
+    for entry in entries:
+        target = Path(out) / entry
+        written += sorted(p for p in target.rglob("*") if p.is_file()) if target.is_dir() else [target]
     return written
