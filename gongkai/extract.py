@@ -11,6 +11,7 @@ from extractors.filemeta import file_meta
 from extractors.model import ExtractionError, ReadResult
 from extractors.registry import read_bytes
 from gongkai import EXTRACTOR_VERSION
+from gongkai.names import display_path, display_text, shown
 from transforms.chrome import strip_chrome
 from transforms.checks import CheckResult, run_checks
 from transforms.identity import identify
@@ -61,7 +62,7 @@ def base_document(path: Path, data: bytes) -> dict:
     return {
         "document_id": document_id_for(sha256),
         "sha256": sha256,
-        "source": str(path),
+        "source": display_path(path),
         "format": detect_format(data),
         "size_bytes": len(data),
         "title": None, "unit": None, "unit_type": None, "unit_key": None,
@@ -80,18 +81,18 @@ def naming(name: str, reason: str) -> str:
 
 
 def quarantined(document: dict, reason: str) -> Extraction:
-    document.update(status="quarantined", error=reason)
+    document.update(status="quarantined", error=display_text(reason))
     return Extraction(document)
 
 
 def extract_bytes(path: Path, data: bytes, scope_code: str | None = None) -> Extraction:
     document = base_document(path, data)
     try:
-        read = read_bytes(data, path.name)
+        read = read_bytes(data, shown(path))
     except ExtractionError as exc:
         if isinstance(exc.__cause__, MemoryError):
             raise exc.__cause__  # a reader caught the memory limit: a limit, not a fault of the file
-        return quarantined(document, naming(path.name, str(exc)))
+        return quarantined(document, naming(shown(path), str(exc)))
     document["format"] = read.format
     read.meta = {**file_meta(data, read.format), **read.meta}
     return extract_read(document, read, scope_code)

@@ -16,8 +16,11 @@ from pathlib import Path
 
 from gongkai import EXTRACTOR_VERSION
 from gongkai.extract import Extraction
+from gongkai.names import display_path, shown
 from gongkai.osutil import sha256_file
-from gongkai.storage import AnyPath, ObjectPath
+from gongkai.storage import AnyPath
+from gongkai.summary import Problem, group_key, group_lines, grouped, write_list
+from gongkai.walk import Skipped, walk
 from gongkai.workers import Job, Limits, extract_many
 from warehouse.cross_checks import rebuild_cross_checks
 from warehouse.load import ensure_dimensions, known_documents, load_extractions, record_sources, update_supersession
@@ -25,7 +28,7 @@ from warehouse.store import connect_read_only, staged
 
 BATCH = 200
 PAUSE_ENV = "GONGKAI_TEST_PAUSE_BEFORE_PUBLISH"
-SKIPPED_NAMES = (".", "~$")
+LIST_SUFFIX = ".last-ingest.tsv"
 
 
 @dataclass
@@ -39,33 +42,50 @@ class IngestSummary:
     superseded: int = 0
     failed_checks: int = 0
     problems: list[str] = field(default_factory=list)
+    """Each quarantine's reason (it starts with the file's name), in the order met."""
     new_documents: list[str] = field(default_factory=list)
+    quarantines: list[Problem] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    list_file: Path | None = None
+    list_error: str | None = None
+
+    def quarantine(self, source: str, reason: str) -> None:
+        self.quarantined += 1
+        self.problems.append(reason)
+        self.quarantines.append(Problem(source, reason))
 
     def lines(self) -> list[str]:
         out = [
             f"warehouse: {self.db}",
             f"files: {self.files_seen}  loaded: {self.loaded}  unchanged: {self.unchanged}  "
             f"quarantined: {self.quarantined}  duplicates: {self.duplicates}  superseded (total): {self.superseded}  "
-            f"failed checks: {self.failed_checks}",
+            f"failed checks: {self.failed_checks}  skipped: {len(self.skipped)}",
         ]
-        out += [f"  quarantined: {p}" for p in self.problems]
+        skips = grouped((s.reason, s.reason, display_path(s.path)) for s in self.skipped)
+        out += group_lines("skipped (not read)", skips, len(self.skipped))
+        causes = grouped((group_key(p.cause), p.cause, p.name) for p in self.quarantines)
+        out += group_lines("quarantined by reason", causes, len(self.quarantines))
+        if self.list_file is not None:
+            out.append(f"full list of quarantined and skipped files: {self.list_file}")
+        elif self.list_error:
+            out.append(f"the full list could not be written next to the warehouse ({self.list_error})")
         return out
 
+    def write_list(self) -> None:
+        """The full list, next to the warehouse, for the files the screen only starts to list."""
+        if not (self.quarantines or self.skipped):
+            return
+        target = self.db.with_name(self.db.name + LIST_SUFFIX)
+        rows = [("quarantined", p.source, p.cause) for p in self.quarantines]
+        rows += [("skipped", display_path(s.path), s.reason + (f" ({s.detail})" if s.detail else "")) for s in self.skipped]
+        self.list_error = write_list(target, rows)
+        self.list_file = None if self.list_error else target
 
-def discover(paths: Iterable[AnyPath]) -> Iterator[AnyPath]:
-    """Files under the given paths, recursively, in a stable order; hidden and lock files skipped.
-    A path may be a folder in object storage (an ObjectPath prefix): its objects are listed once."""
-    for path in paths:
-        path = path if isinstance(path, ObjectPath) else Path(path)
-        if path.is_dir():
-            children = path.files() if isinstance(path, ObjectPath) else sorted(p for p in path.rglob("*") if p.is_file())
-            for child in children:
-                if not any(part.startswith(SKIPPED_NAMES) for part in child.relative_to(path).parts):
-                    yield child
-        elif path.is_file():
-            yield path
-        else:
-            raise FileNotFoundError(f"{path}: no such file or folder")
+
+def discover(paths: Iterable[AnyPath], warehouse: Path | None = None) -> Iterator[AnyPath]:
+    """Files under the given paths that are read (see gongkai.walk for what is skipped and why);
+    a path may be a folder in object storage (an ObjectPath prefix)."""
+    yield from walk(list(paths), warehouse).files
 
 
 def ingest(
@@ -85,18 +105,21 @@ def ingest(
     todo: list[Job] = []
     seen_now: set[str] = set()
     new_sources = []
-    for path in discover(paths):
+    found = walk(list(paths), Path(db))
+    summary.skipped = found.skipped
+    for path in found.files:
         summary.files_seen += 1
+        source = display_path(path)
         try:
             sha = sha256_file(path)
         except OSError as exc:  # one unreadable file must not stop the run
-            summary.problems.append(f"{path.name}: cannot be read ({exc.strerror or exc}); fix its permissions, and run again")
+            summary.quarantine(source, f"{shown(path)}: cannot be read ({exc.strerror or exc}); fix its permissions, and run again")
             continue
         version, sources = known.get(sha, (None, set()))
-        if sha in seen_now or (sources and str(path) not in sources):
+        if sha in seen_now or (sources and source not in sources):
             summary.duplicates += 1
-            if str(path) not in sources:
-                new_sources.append((sha[:16], str(path), started))
+            if source not in sources:
+                new_sources.append((sha[:16], source, started))
             if sha in seen_now or version in current:
                 continue
         seen_now.add(sha)
@@ -106,6 +129,7 @@ def ingest(
         todo.append(Job(path, scope(path), sha))
     if not todo and not new_sources and Path(db).exists():
         summary.superseded = _count_superseded(Path(db))
+        summary.write_list()
         return summary  # nothing new: the published warehouse stays as it is, untouched
     with staged(Path(db)) as con:
         ensure_dimensions(con)
@@ -127,6 +151,7 @@ def ingest(
         rebuild_cross_checks(con)
         _record_run(con, summary, started)
         _pause_before_publish()
+    summary.write_list()
     return summary
 
 
@@ -180,8 +205,7 @@ def _count(summary: IngestSummary, extraction: Extraction) -> None:
         summary.new_documents.append(extraction.document["document_id"])
         summary.failed_checks += sum(1 for c in extraction.checks if c.passed is False)
     else:
-        summary.quarantined += 1
-        summary.problems.append(str(extraction.document["error"]))
+        summary.quarantine(str(extraction.document["source"]), str(extraction.document["error"]))
 
 
 def _batches(items: Iterable[Extraction], size: int) -> Iterator[list[Extraction]]:

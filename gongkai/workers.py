@@ -30,6 +30,7 @@ from pathlib import Path
 
 from extractors.registry import READERS
 from gongkai import EXTRACTOR_VERSION
+from gongkai.names import shown
 from gongkai.osutil import pid_alive, sha256_file
 from gongkai.storage import AnyPath
 from gongkai.extract import Extraction, base_document, document_id_for, extract_bytes, quarantined
@@ -191,7 +192,7 @@ def _unreadable(job: Job, exc: OSError) -> Extraction:
     """The file changed or vanished after the run listed it (a download replacing it, say): try it next run."""
     document = _document_for(job.path, job.sha256)
     document["extractor_version"] = f"{EXTRACTOR_VERSION}+unread"
-    return quarantined(document, f"{job.path.name}: could not be read during the run ({exc.strerror or exc}); run `gongkai ingest` again")
+    return quarantined(document, f"{shown(job.path)}: could not be read during the run ({exc.strerror or exc}); run `gongkai ingest` again")
 
 
 def extract_limited(job: Job, limits: Limits) -> Extraction:
@@ -202,11 +203,11 @@ def extract_limited(job: Job, limits: Limits) -> Extraction:
         size = path.stat().st_size
         data = path.read_bytes() if size <= limits.max_file_bytes else b""
     except MemoryError:
-        return _limit_quarantine(job, limits, _memory_reason(path.name, limits))
+        return _limit_quarantine(job, limits, _memory_reason(shown(path), limits))
     except OSError as exc:
         return _unreadable(job, exc)
     if size > limits.max_file_bytes:
-        return _limit_quarantine(job, limits, _size_reason(path.name, size, limits))
+        return _limit_quarantine(job, limits, _size_reason(shown(path), size, limits))
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     signal.alarm(limits.timeout_s)
     try:
@@ -217,15 +218,15 @@ def extract_limited(job: Job, limits: Limits) -> Extraction:
         outcome = "memory"
     except Exception as exc:  # a reader bug must not lose the night: record it and go on
         signal.alarm(0)
-        return quarantined(_document_for(path, job.sha256), _bug_reason(path.name, exc))
+        return quarantined(_document_for(path, job.sha256), _bug_reason(shown(path), exc))
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     # out of the except block, and data dropped, so that the failed extraction's memory is released first
     del data
     if outcome == "timeout":
-        return _limit_quarantine(job, limits, _timeout_reason(path.name, limits))
-    return _limit_quarantine(job, limits, _memory_reason(path.name, limits))
+        return _limit_quarantine(job, limits, _timeout_reason(shown(path), limits))
+    return _limit_quarantine(job, limits, _memory_reason(shown(path), limits))
 
 
 def _cpu_backstop(limits: Limits) -> None:
@@ -252,7 +253,7 @@ def _isolated_main(job: Job, limits: Limits, sender, parent_pid: int) -> None:
     try:
         sender.send(result)
     except MemoryError:
-        sender.send(_limit_quarantine(job, limits, _memory_reason(job.path.name, limits)))
+        sender.send(_limit_quarantine(job, limits, _memory_reason(shown(job.path), limits)))
     sender.close()
 
 
@@ -280,7 +281,7 @@ def run_isolated(job: Job, limits: Limits) -> Extraction:
         process.join()
     if isinstance(result, Extraction):
         return result
-    return _limit_quarantine(job, limits, _death_reason(job.path.name, limits, process.exitcode, stuck))
+    return _limit_quarantine(job, limits, _death_reason(shown(job.path), limits, process.exitcode, stuck))
 
 
 # --- many documents ------------------------------------------------------------------------
@@ -295,9 +296,9 @@ def _result(future: Future, job: Job, limits: Limits) -> Extraction:
     except BrokenProcessPool:
         raise
     except MemoryError:  # e.g. sending a huge result back from the worker
-        return _limit_quarantine(job, limits, _memory_reason(job.path.name, limits))
+        return _limit_quarantine(job, limits, _memory_reason(shown(job.path), limits))
     except Exception as exc:
-        return quarantined(_document_for(job.path, job.sha256), _bug_reason(job.path.name, exc))
+        return quarantined(_document_for(job.path, job.sha256), _bug_reason(shown(job.path), exc))
 
 
 def _kill(pool: ProcessPoolExecutor) -> None:

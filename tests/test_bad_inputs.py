@@ -125,15 +125,20 @@ def test_each_pdf_ends_as_expected(run, name: str) -> None:
         assert re.search(mentions, row["error"], re.IGNORECASE), row["error"]
 
 
-def test_every_quarantine_names_the_file_and_says_what_to_do(run) -> None:
+def test_every_quarantine_names_the_file_and_says_what_to_do(run, corpus: Path) -> None:
     result, rows = run
     quarantined = {name: row["error"] for name, row in rows.items() if row["status"] == "quarantined"}
     assert len(quarantined) >= 10
+    listing = corpus.parent / "warehouse.duckdb.last-ingest.tsv"
+    assert f"full list of quarantined and skipped files: {listing}" in result.stdout
+    listed = listing.read_text(encoding="utf-8").splitlines()
+    assert f"quarantined by reason: {len(quarantined)} in " in result.stdout  # the summary groups them
     for name, reason in quarantined.items():
         assert reason.startswith(f"{name}: "), reason
         assert reason.count(name) == 1, f"file named twice: {reason}"
         assert ACTION.search(reason), f"reason does not say what to do: {reason}"
-        assert f"quarantined: {reason}" in result.stdout  # the run's summary lists it too
+        assert any(line.startswith("quarantined\t") and line.endswith(f"/{name}\t{reason[len(name) + 2:]}")
+                   for line in listed), reason  # the full list has it
 
 
 def test_a_gbk_text_report_loads_like_its_utf8_original(run, corpus: Path) -> None:
