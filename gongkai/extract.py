@@ -12,6 +12,7 @@ from extractors.model import ExtractionError, ReadResult
 from extractors.registry import read_bytes
 from gongkai import EXTRACTOR_VERSION
 from gongkai.names import display_path, display_text, shown
+from transforms.catalog import metrics
 from transforms.chrome import strip_chrome
 from transforms.checks import CheckResult, run_checks
 from transforms.identity import identify
@@ -68,7 +69,7 @@ def base_document(path: Path, data: bytes) -> dict:
         "title": None, "unit": None, "unit_type": None, "unit_key": None,
         "region_code": None, "region_status": None, "region_method": None, "region_candidates": None,
         "township": None, "county": None, "city": None, "province": None,
-        "year": None, "year_source": None, "template_version": None,
+        "year": None, "year_source": None, "template_version": None, "completeness": None,
         "status": "quarantined", "error": None,
         "extractor_version": EXTRACTOR_VERSION,
         "ingested_at": datetime.now(timezone.utc).replace(tzinfo=None),
@@ -106,7 +107,7 @@ def extract_read(document: dict, read: ReadResult, scope_code: str | None = None
     match = match_document(read)
     document.update(title=identity.title, unit=identity.unit, year=identity.year, year_source=identity.year_source)
     _apply_region(document, identity.region)
-    if len(match.rows) < MIN_MATCHED_ROWS:
+    if not match.rows or (len(match.rows) < MIN_MATCHED_ROWS and not identity.title):
         return quarantined(document, f"{name}: {_no_tables_reason(identity.title, match)}")
     if identity.year is None:
         return quarantined(
@@ -117,9 +118,28 @@ def extract_read(document: dict, read: ReadResult, scope_code: str | None = None
     values, notes, short_rows = build_long_values(match)
     notes.extend(infer_short_rows(values, short_rows))
     notes[:0] = [Note(None, None, "info", note) for note in match.notes + read.warnings]
+    document["completeness"] = completeness(values)
+    if document["completeness"] < 1:
+        notes.insert(0, Note(None, None, "info", _partial_note(values)))
     document.update(template_version=match.template_version, status="loaded", error=None)
     return Extraction(document, values, run_checks(values), notes, prose_values(read),
                       document_candidates(read.meta, text, read.format, identity.year), section_texts(text))
+
+
+def completeness(values: list[LongValue]) -> float:
+    """Share of the template's cells (for the template this report prints) that the document gave:
+    anything printed, blank included, or proven by the identities; `missing` cells were not found."""
+    found = sum(1 for v in values if v.value_semantic != "missing")
+    return round(found / len(values), 4) if values else 0.0
+
+
+def _partial_note(values: list[LongValue]) -> str:
+    missing = [v for v in values if v.value_semantic == "missing"]
+    sections = sorted({metrics()[v.metric_id].section for v in missing if v.metric_id in metrics()})
+    return (
+        f"partial report: {len(values) - len(missing)} of {len(values)} template cells found; "
+        f"{len(missing)} missing in section {'、'.join(sections)} (text cut short, tables as images, or rows not printed)"
+    )
 
 
 def _no_tables_reason(title: str | None, match) -> str:

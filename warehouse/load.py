@@ -16,7 +16,7 @@ from warehouse.pubdates import fetch_of, pubdate_rows, refresh_published_on
 DOCUMENT_COLUMNS = [
     "document_id", "sha256", "source", "format", "size_bytes", "title", "unit", "unit_type", "unit_key",
     "region_code", "region_status", "region_method", "region_candidates", "township", "county", "city",
-    "province", "year", "year_source", "template_version", "status", "error", "extractor_version", "ingested_at",
+    "province", "year", "year_source", "template_version", "completeness", "status", "error", "extractor_version", "ingested_at",
 ]
 
 

@@ -151,3 +151,6 @@ ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS published_on DATE;
 ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS published_source VARCHAR;
 ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS published_not_after DATE;
 ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS published_not_before DATE;
+
+-- Share of the template's cells the document gave (1.0 = complete; NULL when not loaded); added to older warehouses in place.
+ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS completeness DOUBLE;

@@ -3,13 +3,14 @@
 CREATE OR REPLACE VIEW documents AS
 SELECT d.document_id, d.source, d.sha256, d.format, d.title, d.unit, d.unit_type, d.region_code,
        d.region_status, d.region_candidates, d.township, d.county, d.city, d.province, d.year,
-       d.template_version, d.status, d.error, d.extractor_version, d.ingested_at, d.superseded_by
+       d.template_version, d.status, d.error, d.extractor_version, d.ingested_at, d.superseded_by,
+       d.completeness
 FROM dim_document d
 UNION ALL
 SELECT d.document_id, s.source, d.sha256, d.format, d.title, d.unit, d.unit_type, d.region_code,
        d.region_status, d.region_candidates, d.township, d.county, d.city, d.province, d.year,
        d.template_version, 'duplicate' AS status, 'same bytes as ' || d.source AS error,
-       d.extractor_version, s.first_seen AS ingested_at, NULL AS superseded_by
+       d.extractor_version, s.first_seen AS ingested_at, NULL AS superseded_by, d.completeness
 FROM document_sources s JOIN dim_document d USING (document_id)
 WHERE s.source <> d.source;
 
