@@ -1,32 +1,92 @@
-"""The `gongkai` command. Plain commands never import Prefect; only `nightly` and `serve` pay for it."""
+"""The `gongkai` command. Plain commands never import Prefect; only `nightly` and `serve` pay for it.
+
+Every failure a person can fix ends in one line naming the cause and the fix and an exit code of
+its own (gongkai/errors.py, listed in the README); none ends in a traceback.
+"""
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from gongkai import EXTRACTOR_VERSION, __version__
+from gongkai.errors import Exit, UserError
 from gongkai.paths import DEFAULT_DB
 
+INTERRUPTED = "interrupted; nothing was published; the warehouse is as it was"
 
-def _progress(done: int, total: int) -> None:
-    if total >= 20 and (done == total or done % max(1, total // 20) == 0):
-        print(f"  extracted {done}/{total}", file=sys.stderr, flush=True)
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (cause and fix), not the usage block."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(Exit.USAGE, f"{self.prog}: {message}; see `{self.prog} --help`\n")
+
+
+def positive_int(text: str) -> int:
+    """An option value that must be a whole number ≥ 1 (workers, seconds, megabytes)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; give one of at least 1") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is too small; give a whole number of at least 1")
+    return value
+
+
+def version_text() -> str:
+    try:
+        duckdb_version = version("duckdb")
+    except PackageNotFoundError:  # pragma: no cover - duckdb is a hard dependency
+        duckdb_version = "not installed"
+    return f"gongkai {__version__} (extractor {EXTRACTOR_VERSION}, DuckDB {duckdb_version})"
+
+
+def warehouse_path(text: str, must_exist: bool) -> Path:
+    """--db as a path; a folder or a missing warehouse is named with what to do."""
+    path = Path(text)
+    if path.is_dir():
+        raise UserError(Exit.DB_NOT_A_WAREHOUSE, f"--db {path} is a folder, not a warehouse file; give the file, e.g. --db {path / 'warehouse.duckdb'}")
+    if must_exist and not path.exists():
+        raise UserError(Exit.NOT_FOUND, f"no warehouse at {path}; run `gongkai ingest` first, or give its file with --db")
+    return path
+
+
+def writable_folder(text: str) -> Path:
+    """--out as a folder that can be written, created if missing; checked before any work is done."""
+    out = Path(text)
+    if out.exists() and not out.is_dir():
+        raise UserError(Exit.OUT_NOT_A_FOLDER, f"--out {out} is a file, not a folder; give a folder (it is created if missing)")
+    existing = next(p for p in (out, *out.absolute().parents) if p.exists())
+    if not existing.is_dir():
+        raise UserError(Exit.OUT_NOT_A_FOLDER, f"--out {out}: {existing} is a file, not a folder; give a folder")
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as exc:
+        raise UserError(Exit.OUT_NOT_WRITABLE, f"cannot write to {existing} ({exc.strerror or exc}); make it writable or give another folder with --out") from None
+    return out
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from gongkai.ingest import ingest
+    from gongkai.progress import DocumentProgress
     from gongkai.storage import location
     from gongkai.workers import Limits
 
+    db = warehouse_path(args.db, must_exist=False)
     limits = Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
-    try:
-        summary = ingest([location(p) for p in args.paths], Path(args.db), limits=limits, workers=args.jobs, progress=_progress)
-    except FileNotFoundError as exc:
-        print(f"gongkai ingest: {exc}", file=sys.stderr)
-        return 2
+    with DocumentProgress() as progress:
+        try:
+            summary = ingest([location(p) for p in args.paths], db, limits=limits, workers=args.jobs, on_document=progress.update)
+        except FileNotFoundError as exc:
+            raise UserError(Exit.NOT_FOUND, f"{exc}; check the path") from None
     print("\n".join(summary.lines()))
-    return 0
+    return Exit.OK
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -34,41 +94,49 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     if not path.is_file():
-        print(f"gongkai extract: {path}: no such file", file=sys.stderr)
-        return 2
+        raise UserError(Exit.NOT_FOUND, f"{path}: no such file; give the path of one report")
     extraction = extract_limited(Job(path, args.county_code), Limits())
     json.dump(extraction.to_json(), sys.stdout, ensure_ascii=False, indent=1, default=str)
     sys.stdout.write("\n")
-    return 0 if extraction.status == "loaded" else 1
+    return Exit.OK if extraction.status == "loaded" else Exit.FAILED
 
 
 def cmd_query(args: argparse.Namespace) -> int:
     import duckdb
 
+    from gongkai.output import write_result
     from warehouse.store import connect_query, query_error
 
+    db = warehouse_path(args.db, must_exist=True)
     try:
-        con = connect_query(Path(args.db))
-    except FileNotFoundError as exc:
-        print(f"gongkai query: {exc}", file=sys.stderr)
-        return 2
-    try:
-        frame = con.execute(args.sql).df()
+        con = connect_query(db)
     except duckdb.Error as exc:
-        print(f"gongkai query: {query_error(exc)}", file=sys.stderr)
-        return 2
+        raise UserError(Exit.DB_NOT_A_WAREHOUSE, f"--db {db} cannot be opened as a warehouse ({_first_line(exc)}); give the file `gongkai ingest` wrote") from None
+    try:
+        try:
+            result = con.execute(args.sql)
+        except duckdb.Error as exc:
+            refused = query_error(exc)
+            if refused.startswith("refused:"):
+                raise UserError(Exit.USAGE, refused) from None
+            raise UserError(Exit.INVALID_SQL, f"invalid SQL: {_first_line(exc)}; the tables and columns are in docs/warehouse.md") from None
+        if result is None or result.description is None:
+            raise UserError(Exit.EMPTY_SQL, 'no SQL statement to run; give one, e.g. gongkai query "SELECT * FROM units LIMIT 5"')
+        names = [d[0] for d in result.description]
+        try:
+            rows = result.fetchall()
+        except duckdb.Error as exc:
+            raise UserError(Exit.INVALID_SQL, f"the query failed: {_first_line(exc)}") from None
     finally:
         con.close()
-    if args.format == "csv":
-        frame.to_csv(sys.stdout, index=False)
-    elif args.format == "json":
-        sys.stdout.write(frame.to_json(orient="records", force_ascii=False, date_format="iso") + "\n")
-    else:
-        import pandas as pd
+    write_result(names, rows, args.format, sys.stdout)
+    return Exit.OK
 
-        with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 200):
-            print(frame.to_string(index=False))
-    return 0
+
+def _first_line(exc: BaseException) -> str:
+    """DuckDB's message without the echoed statement and caret lines."""
+    text = str(exc).split("\nLINE ", 1)[0]
+    return " ".join(text.split())
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -76,55 +144,68 @@ def cmd_export(args: argparse.Namespace) -> int:
     from warehouse.export import export, open_warehouse
     from warehouse.scope import ScopeError, listing
 
+    db = warehouse_path(args.db, must_exist=True)
+    if args.list:
+        con = open_warehouse(db)
+        try:
+            print("\n".join(listing(con)))
+        finally:
+            con.close()
+        return Exit.OK
+    if not args.out:
+        raise UserError(Exit.USAGE, "--out DIR is required (or --list to see the provinces and years)")
+    out = writable_folder(args.out)
     try:
-        if args.list:
-            con = open_warehouse(Path(args.db))
-            try:
-                print("\n".join(listing(con)))
-            finally:
-                con.close()
-            return 0
-        if not args.out:
-            print("gongkai export: --out DIR is required (or --list to see the provinces and years)", file=sys.stderr)
-            return 2
-        written = export(Path(args.db), Path(args.out), province=args.province, year=args.year)
-    except (FileNotFoundError, ScopeError, ExportError) as exc:
-        print(f"gongkai export: {exc}", file=sys.stderr)
-        return 2
+        written = export(db, out, province=args.province, year=args.year)
+    except ScopeError as exc:
+        raise UserError(Exit.NOT_FOUND, str(exc)) from None
+    except FileNotFoundError as exc:
+        raise UserError(Exit.NOT_FOUND, str(exc)) from None
+    except (ExportError, PermissionError) as exc:
+        raise UserError(Exit.OUT_NOT_WRITABLE, str(exc)) from None
     for path in written:
         print(path)
-    return 0
+    return Exit.OK
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gongkai", description="政府信息公开工作年度报告 -> DuckDB warehouse")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = Parser(prog="gongkai", description="政府信息公开工作年度报告 -> DuckDB warehouse. "
+                    "Exit codes: README.md, 'Exit codes'.")
+    parser.add_argument("--version", action="version", version=version_text(),
+                        help="print the gongkai, extractor and DuckDB versions and exit")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
+    db_help = "the warehouse file (default: %(default)s)"
 
-    p = sub.add_parser("ingest", help="extract files and folders (recursively) into the warehouse")
-    p.add_argument("paths", nargs="+")
-    p.add_argument("--db", default=str(DEFAULT_DB))
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
-    p.add_argument("--timeout", type=int, default=120, help="seconds allowed per document")
-    p.add_argument("--memory-mb", type=int, default=3072, help="memory allowed per document")
+    p = sub.add_parser("ingest", help="extract files and folders (recursively) into the warehouse",
+                       description="Extract files and folders (recursively) into the warehouse; it is built aside and published once, at the end.")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="report files or folders of them")
+    p.add_argument("--db", default=str(DEFAULT_DB), help=db_help)
+    p.add_argument("--jobs", type=positive_int, default=None, help="worker processes, at least 1 (default: all cores)")
+    p.add_argument("--timeout", type=positive_int, default=120, help="seconds allowed per document, at least 1 (default: %(default)s)")
+    p.add_argument("--memory-mb", type=positive_int, default=3072, help="memory allowed per document in MB, at least 1 (default: %(default)s)")
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("extract", help="print one document's rows, notes and checks as JSON (no database)")
-    p.add_argument("file")
-    p.add_argument("--county-code", default=None, help="county code that scopes township names")
+    p = sub.add_parser("extract", help="print one document's rows, notes and checks as JSON (no database)",
+                       description="Print one document's values, notes and checks as JSON on stdout; touches no database.")
+    p.add_argument("file", metavar="FILE", help="one report file (PDF, DOCX, HTML, text, …)")
+    p.add_argument("--county-code", default=None, help="6-digit county code that scopes township names (default: none)")
     p.set_defaults(func=cmd_extract)
 
-    p = sub.add_parser("query", help="run SQL against the warehouse, read-only")
-    p.add_argument("sql")
-    p.add_argument("--db", default=str(DEFAULT_DB))
-    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p = sub.add_parser("query", help="run SQL against the warehouse, read-only",
+                       description="Run one SQL statement against the warehouse, read-only and sandboxed.")
+    p.add_argument("sql", metavar="SQL", help='one SQL statement, e.g. "SELECT * FROM units LIMIT 5"')
+    p.add_argument("--db", default=str(DEFAULT_DB), help=db_help)
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table",
+                   help="table: aligned columns, NULL shown as NULL; csv: formula cells neutralised as in exports; json: records (default: %(default)s)")
     p.set_defaults(func=cmd_query)
 
-    p = sub.add_parser("export", help="per province and year: CSVs, workbook, brief; plus a long CSV and Parquet across them")
-    p.add_argument("--out", default=None, help="folder to write into (files appear there only when all are written)")
+    p = sub.add_parser("export", help="per province and year: CSVs, workbook, brief; plus a long CSV and Parquet across them",
+                       description="Per province and year: CSVs (UTF-8 with BOM, Chinese headers), a workbook and a brief; plus a long CSV and Parquet across them.")
+    p.add_argument("--out", default=None, help="folder to write into, created if missing (files appear there only when all are written)")
     p.add_argument("--list", action="store_true", help="list the provinces and years available, then stop")
-    p.add_argument("--db", default=str(DEFAULT_DB))
-    p.add_argument("--province", default=None)
-    p.add_argument("--year", type=int, default=None)
+    p.add_argument("--db", default=str(DEFAULT_DB), help=db_help)
+    p.add_argument("--province", default=None, help="only this province, by name, e.g. 河南省 (default: all)")
+    p.add_argument("--year", type=positive_int, default=None, help="only this statistical year, e.g. 2024 (default: all)")
     p.set_defaults(func=cmd_export)
 
     _add_flow_commands(sub)
@@ -140,9 +221,29 @@ def _add_flow_commands(sub) -> None:
     add_commands(sub)
 
 
+def _silence_stdout() -> None:
+    """After a closed pipe (`gongkai query … | head`): send what is left nowhere, quietly."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    prog = f"gongkai {args.command}"
+    try:
+        code = int(args.func(args))
+        sys.stdout.flush()
+        return code
+    except UserError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return int(exc.code)
+    except KeyboardInterrupt:
+        print(f"\n{prog}: {INTERRUPTED}", file=sys.stderr)
+        return Exit.INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return Exit.OK
 
 
 if __name__ == "__main__":

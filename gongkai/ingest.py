@@ -95,6 +95,7 @@ def ingest(
     limits: Limits = Limits(),
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    on_document: Callable[[int, int, Extraction], None] | None = None,
     extract: Callable[[list[Job], Limits, int | None], Iterable[Extraction]] = extract_many,
 ) -> IngestSummary:
     """`extract` turns the new files into Extractions; the nightly flow passes one that runs on a Dask cluster."""
@@ -135,7 +136,7 @@ def ingest(
         ensure_dimensions(con)
         done = 0
         order = _write_order(todo)
-        for batch in _batches(extract(todo, limits, workers), BATCH):
+        for batch in _batches(_each(extract(todo, limits, workers), len(todo), on_document), BATCH):
             for extraction in batch:
                 extraction.document["ingested_at"] = started + timedelta(microseconds=order.get(extraction.document["source"], 0))
             load_extractions(con, batch)
@@ -153,6 +154,14 @@ def ingest(
         _pause_before_publish()
     summary.write_list()
     return summary
+
+
+def _each(extractions: Iterable[Extraction], total: int, callback: Callable[[int, int, Extraction], None] | None) -> Iterator[Extraction]:
+    """Report every extraction as it arrives (live progress per document), not per loaded batch."""
+    for done, extraction in enumerate(extractions, 1):
+        if callback:
+            callback(done, total, extraction)
+        yield extraction
 
 
 def _pause_before_publish() -> None:

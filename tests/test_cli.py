@@ -74,7 +74,7 @@ def test_query_is_read_only(tmp_db: Path) -> None:
 
 def test_query_without_warehouse_says_what_to_do(tmp_path: Path) -> None:
     result = gongkai("query", "SELECT 1", "--db", str(tmp_path / "none.duckdb"))
-    assert result.returncode == 2 and "gongkai ingest" in result.stderr
+    assert result.returncode == 3 and "gongkai ingest" in result.stderr  # Exit.NOT_FOUND
 
 
 def test_export_writes_bom_csv_with_chinese_headers(tmp_db: Path, tmp_path: Path) -> None:

@@ -1,0 +1,31 @@
+"""What the `gongkai` command tells a person when their input or the machine is the problem.
+
+A `UserError` is a one-line message naming the cause and the fix, and an exit code of its own
+(README.md, "Exit codes", lists them), so scripts can tell the cases apart. The CLI prints
+it and exits; nobody sees a traceback for their own mistake or the machine's state.
+"""
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class Exit(IntEnum):
+    OK = 0
+    FAILED = 1  # extract: the document was quarantined; nightly/serve: the flow failed
+    USAGE = 2  # a bad option or option value (argparse's code); a query refused because it would change something
+    NOT_FOUND = 3  # an input file or folder, or the warehouse, does not exist
+    EMPTY_SQL = 4
+    INVALID_SQL = 5  # syntax, unknown table or column, a value that cannot be converted
+    DB_NOT_A_WAREHOUSE = 6  # --db is a folder or a file that is not a DuckDB database
+    OUT_NOT_A_FOLDER = 7  # --out is an existing file
+    OUT_NOT_WRITABLE = 8  # the output folder cannot be written (read-only, permissions, full)
+    WAREHOUSE_LOCKED = 9  # another process writes the warehouse
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
+
+
+class UserError(Exception):
+    """A problem a person can fix; `str()` is the one line to show."""
+
+    def __init__(self, code: Exit, message: str) -> None:
+        super().__init__(message)
+        self.code = code
