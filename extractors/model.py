@@ -17,7 +17,8 @@ class ExtractionError(Exception):
 class Cell:
     text: str
     ref: str
-    """Provenance inside the file, e.g. "line 41" or "p3/t1/r5/c2"."""
+    """Provenance inside the file, e.g. "line 41" or "p3/t1/r5/c2"; a ruled PDF cell adds its box in points
+    from the page's top left, "p3/t1/r5/c2@x0,y0,x1,y1", so a reviewer can be shown the cell (gongkai review)."""
     row: int = 0
     col: int = 0
     rowspan: int = 1

@@ -33,6 +33,8 @@ class PCell:
     page: int
     local_row: int  # row inside its page's part, for the provenance ref
     table: int
+    top: float = 0.0  # the cell's box on its page (points from the top), for the provenance ref
+    bottom: float = 0.0
 
     @property
     def filled(self) -> bool:
@@ -131,7 +133,7 @@ def part_from_table(table, chars: list[dict], page_no: int, index: int) -> Part 
     part = Part(page_no, index, (xs[0], ys[0], xs[-1], ys[-1]), nrows, ncols)
     for (r0, r1, c0, c1), cs in zip(spans, texts):
         text = clean_cell_text(chars_text(cs)) if cs else ""
-        part.cells.append(PCell(r0, r1, xs[c0], xs[c1], text, page_no, r0, index))
+        part.cells.append(PCell(r0, r1, xs[c0], xs[c1], text, page_no, r0, index, ys[r0], ys[r1]))
     _drop_page_number_rows(part)
     return part
 
@@ -172,7 +174,7 @@ class Stitched:
         return cls([part], list(part.cells), part.nrows)
 
     def add(self, part: Part) -> None:
-        cells = [PCell(c.r0, c.r1, c.x0, c.x1, c.text, c.page, c.local_row, c.table) for c in part.cells]
+        cells = [PCell(c.r0, c.r1, c.x0, c.x1, c.text, c.page, c.local_row, c.table, c.top, c.bottom) for c in part.cells]
         skip = self._repeated_header_rows(cells)
         cells = [c for c in cells if c.r0 >= skip]
         base = self.nrows - skip
@@ -279,7 +281,7 @@ def to_grid(table: Stitched) -> Grid:
         c0, c1 = _nearest(edges, c.x0), _nearest(edges, c.x1)
         if c1 <= c0:
             continue
-        ref = f"p{c.page}/t{c.table}/r{c.local_row + 1}/c{c0 + 1}"
+        ref = f"p{c.page}/t{c.table}/r{c.local_row + 1}/c{c0 + 1}@{c.x0:.0f},{c.top:.0f},{c.x1:.0f},{c.bottom:.0f}"
         placed = False
         for r in range(c.r0, min(c.r1, nrows)):
             for col in range(c0, c1):

@@ -168,6 +168,40 @@ def cmd_export(args: argparse.Namespace) -> int:
     return Exit.OK
 
 
+def cmd_correct(args: argparse.Namespace) -> int:
+    from warehouse.corrections import Correction, CorrectionError, append_corrections, cell_correction, corrections_file, document_sha, now
+    from warehouse.store import connect_read_only
+
+    try:
+        con = connect_read_only(Path(args.db))
+    except FileNotFoundError as exc:
+        print(f"gongkai correct: {exc}", file=sys.stderr)
+        return 2
+    try:
+        if args.not_report:
+            row = Correction(now(), args.who, args.why, "not_report", document_sha(con, args.document_id))
+        elif args.metric_id and args.value is not None:
+            row = cell_correction(con, args.document_id, args.metric_id, args.applicant, args.value, args.who, args.why, args.kind)
+        else:
+            print("gongkai correct: give METRIC_ID and --value, or --not-report", file=sys.stderr)
+            return 2
+        append_corrections(corrections_file(), [row])
+    except CorrectionError as exc:
+        print(f"gongkai correct: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        con.close()
+    print(f"recorded in {corrections_file()}: {row.kind} {row.metric_id or ''} {row.applicant or ''} {row.old_value or '-'} -> {row.new_value or '-'}"
+          "; applied at the next `gongkai ingest`")
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from gongkai.review.server import serve
+
+    return serve(Path(args.db), host=args.host, port=args.port, token=args.token)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="gongkai", description="政府信息公开工作年度报告 -> DuckDB warehouse. "
                     "Exit codes: README.md, 'Exit codes'.")
@@ -207,6 +241,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--province", default=None, help="only this province, by name, e.g. 河南省 (default: all)")
     p.add_argument("--year", type=positive_int, default=None, help="only this statistical year, e.g. 2024 (default: all)")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("correct", help="record a correction of one cell (or a 'not a report' mark); applied at the next ingest")
+    p.add_argument("document_id")
+    p.add_argument("metric_id", nargs="?")
+    p.add_argument("--applicant", default=None, help="applicant column of section 三 (natural_person, ..., total)")
+    p.add_argument("--value", default=None, help="the corrected value, in digits")
+    p.add_argument("--kind", choices=["value", "accept_inferred", "pick_split"], default="value")
+    p.add_argument("--not-report", action="store_true", help="mark a quarantined file as not an annual report")
+    p.add_argument("--who", required=True)
+    p.add_argument("--why", required=True)
+    p.add_argument("--db", default=str(DEFAULT_DB))
+    p.set_defaults(func=cmd_correct)
+
+    p = sub.add_parser("review", help="the review web application: the queue, the source beside the numbers, corrections")
+    p.add_argument("--db", default=str(DEFAULT_DB))
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (anything but loopback needs --token)")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--token", default=None, help="access token, required when binding beyond 127.0.0.1")
+    p.set_defaults(func=cmd_review)
 
     _add_flow_commands(sub)
     return parser

@@ -22,6 +22,7 @@ from gongkai.storage import AnyPath
 from gongkai.summary import Problem, group_key, group_lines, grouped, write_list
 from gongkai.walk import Skipped, walk
 from gongkai.workers import Job, Limits, extract_many
+from warehouse.corrections import apply_corrections, corrections_file, needs_publish, replacement_files
 from warehouse.cross_checks import rebuild_cross_checks
 from warehouse.load import ensure_dimensions, known_documents, load_extractions, record_sources, update_supersession
 from warehouse.store import connect_read_only, staged
@@ -102,6 +103,8 @@ def ingest(
     summary = IngestSummary(db=Path(db))
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     known = _known(Path(db))
+    corrections = corrections_file()
+    paths = [*paths, *replacement_files(corrections)]  # files attached in `gongkai review` come in with every run
     current = {EXTRACTOR_VERSION, limits.version()}  # a quarantine by other limits is tried again
     todo: list[Job] = []
     seen_now: set[str] = set()
@@ -128,7 +131,7 @@ def ingest(
             summary.unchanged += 1
             continue
         todo.append(Job(path, scope(path), sha))
-    if not todo and not new_sources and Path(db).exists():
+    if not todo and not new_sources and Path(db).exists() and not _corrections_changed(Path(db), corrections):
         summary.superseded = _count_superseded(Path(db))
         summary.write_list()
         return summary  # nothing new: the published warehouse stays as it is, untouched
@@ -149,6 +152,7 @@ def ingest(
             present = _ids(con)
             record_sources(con, [s for s in new_sources if s[0] in present])
         summary.superseded = update_supersession(con)
+        apply_corrections(con, corrections)
         rebuild_cross_checks(con)
         _record_run(con, summary, started)
         _pause_before_publish()
@@ -192,6 +196,14 @@ def _known(db: Path) -> dict[str, tuple[str, set[str]]]:
     con = connect_read_only(db)
     try:
         return known_documents(con)
+    finally:
+        con.close()
+
+
+def _corrections_changed(db: Path, corrections: Path) -> bool:
+    con = connect_read_only(db)
+    try:
+        return needs_publish(con, corrections)
     finally:
         con.close()
 

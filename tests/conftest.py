@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
 GOLDEN = ROOT / "tests" / "golden" / "seeds"
 REAL = ROOT / "tests" / "real"
+
+# Tests never read or write the project's own corrections store (data/corrections/); tests of the
+# overlay point GONGKAI_CORRECTIONS at a file of their own.
+os.environ["GONGKAI_CORRECTIONS"] = str(Path(tempfile.mkdtemp(prefix="gongkai-corrections-")) / "corrections.csv")
 
 
 def read_truth(path: Path) -> dict[tuple[str, str | None], float | None]:

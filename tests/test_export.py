@@ -26,6 +26,9 @@ HEADERS = {
                  "规则编号(check_id)", "规则说明", "检查结果数(results)", "可判断数(evaluated)", "不通过数(failed)", "无法判断数(not_evaluable)",
                  "报告数(documents)", "有不通过项的报告数(documents_failed)"],
 }
+HEADERS["更正记录.csv"] = ["更正编号(correction_no)", "记录时间(recorded_at)", "更正人(who)", "更正原因(why)", "更正类型(kind)", "状态(status)",
+                        "说明(detail)", "文档编号(document_id)", "单位(unit)", "年度(year)", "指标编号(metric_id)", "指标名称", "申请人类型",
+                        "原提取值(old_value)", "更正值(new_value)", "现提取值(current_value)"]
 HEADER_STARTS = {
     "单位年度宽表.csv": ["文档编号(document_id)", "单位(unit)", "区划代码(region_code)", "乡镇(township)", "县区(county)", "地市(city)",
                    "省份(province)", "年度(year)", "模板版本(template_version)", "单位类型(unit_type)", "规章 本年制发件数 (proactive.rules.issued)"],

@@ -149,7 +149,7 @@ def test_spans_expand_to_copies_at_every_covered_position(real):
         for r, row in enumerate(grid.rows):
             for c, cell in enumerate(row):
                 assert (cell.row, cell.col) == (r, c)
-                assert re.fullmatch(r"p\d+/t\d+/r\d+/c\d+", cell.ref)
+                assert re.fullmatch(r"p\d+/t\d+/r\d+/c\d+(@\d+,\d+,\d+,\d+)?", cell.ref)
                 if cell.is_span_copy:
                     origin = next(o for o in origins(grid) if o.ref == cell.ref)
                     assert origin.text == cell.text
@@ -310,3 +310,20 @@ def test_scanned_pdf_read_by_ocr():
         assert values(row_with(grid, label)) == truth[metric], label
     heading = result.blocks[result.blocks.index(grid) - 1]
     assert isinstance(heading, Paragraph) and "收到和处理政府信息公开申请情况" in heading.text
+
+
+def test_a_ruled_cell_keeps_its_box_and_the_box_holds_its_text(real):
+    """The box in a cell's ref (p3/t1/r5/c2@x0,y0,x1,y1) is where the cell's characters are on that page."""
+    import pdfplumber
+
+    path, result = real
+    checked = 0
+    with pdfplumber.open(path) as pdf:
+        for grid in grids(result):
+            for cell in (c for row in grid.rows for c in row if not c.is_span_copy and "@" in c.ref and re.fullmatch(r"\d+", c.text)):
+                page, box = cell.ref.split("/", 1)[0], cell.ref.split("@")[1]
+                x0, y0, x1, y1 = (float(v) for v in box.split(","))
+                inside = pdf.pages[int(page[1:]) - 1].within_bbox((x0 - 1, y0 - 1, x1 + 1, y1 + 1)).extract_text()
+                assert re.sub(r"\s", "", inside) == cell.text, cell.ref
+                checked += 1
+    assert checked > 100

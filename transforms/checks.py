@@ -16,7 +16,7 @@ from transforms.catalog import applicants
 from transforms.rows import LongValue
 
 TOLERANCE = 1e-6
-COUNTED = ("number", "zero", "inferred")
+COUNTED = ("number", "zero", "inferred", "corrected")  # corrected: a person's correction (warehouse/corrections.py)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from warehouse.atomic import Staging, staged_output
 from warehouse.scope import LEVEL_ZH, UNKNOWN_PROVINCE
 from warehouse.scope import check as check_scope
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-SEMANTIC_ZH = {"number": "数值", "zero": "零", "blank": "空白", "na": "不适用", "inferred": "推定", "missing": "缺失", "text": "文字"}
+SEMANTIC_ZH = {"number": "数值", "zero": "零", "blank": "空白", "na": "不适用", "inferred": "推定", "missing": "缺失", "text": "文字", "corrected": "更正"}
 ID_COLUMNS = {
     "document_id": "文档编号(document_id)", "unit": "单位(unit)", "region_code": "区划代码(region_code)",
     "township": "乡镇(township)", "county": "县区(county)", "city": "地市(city)", "province": "省份(province)",
@@ -39,7 +39,16 @@ CHECK_COLUMNS = {
 FILES = {
     "wide": "单位年度宽表.csv", "long": "明细长表.csv", "checks": "勾稽检查.csv",
     "rollups": "地区汇总.csv", "rates": "地区比率.csv", "coverage": "未报送乡镇.csv", "quality": "数据质量.csv",
+    "corrections": "更正记录.csv",
 }
+CORRECTION_COLUMNS = {
+    "correction_no": "更正编号(correction_no)", "recorded_at": "记录时间(recorded_at)", "who": "更正人(who)", "why": "更正原因(why)",
+    "kind_zh": "更正类型(kind)", "status_zh": "状态(status)", "detail": "说明(detail)", "document_id": "文档编号(document_id)",
+    "unit": "单位(unit)", "year": "年度(year)", "metric_id": "指标编号(metric_id)", "metric_label": "指标名称",
+    "applicant_label": "申请人类型", "old_value": "原提取值(old_value)", "new_value": "更正值(new_value)",
+    "current_value": "现提取值(current_value)",
+}
+STATUS_ZH = {"applied": "已应用", "stale": "待复核（未应用）", "superseded": "已被后续更正取代", "missing": "文档不在库中", "pending": "待入库"}
 MART_COLUMNS = {
     "level": "层级(level)", "level_zh": "层级", "region_code": "区划代码(region_code)", "region_name": "地区(region_name)",
     "county_code": "县区代码(county_code)", "county": "县区(county)", "city_code": "地市代码(city_code)", "city": "地市(city)",
@@ -135,6 +144,22 @@ def _checks(con, where: str, params: list) -> pd.DataFrame:
     return frame[list(CHECK_COLUMNS)].rename(columns=CHECK_COLUMNS)
 
 
+def _corrections(con, where: str, params: list) -> pd.DataFrame:
+    """Every correction of the group's documents (current or superseded), applied or flagged, with who, when and why."""
+    from warehouse.corrections import KIND_ZH
+
+    try:
+        frame = con.execute(f"""
+            SELECT c.* FROM report_corrections c JOIN dim_document d USING (document_id)
+            WHERE {where.replace("d.status = 'loaded'", "d.status IN ('loaded', 'superseded')")} ORDER BY c.correction_no
+        """, params).df()
+    except duckdb.CatalogException:  # a warehouse published before corrections existed
+        return pd.DataFrame(columns=list(CORRECTION_COLUMNS.values()))
+    frame["kind_zh"] = frame["kind"].map(lambda k: f"{KIND_ZH.get(k, k)}({k})")
+    frame["status_zh"] = frame["status"].map(lambda s: f"{STATUS_ZH.get(s, s)}({s})")
+    return frame[list(CORRECTION_COLUMNS)].rename(columns=CORRECTION_COLUMNS)
+
+
 def _check_descriptions() -> dict[str, str]:
     from transforms.checks import rules
     from warehouse.cross_checks import CROSS_CHECKS
@@ -219,7 +244,9 @@ def _dictionary(province: str, year: int, counts: dict[str, int]) -> str:
         "合计只加填报了该项的单位（空白不计为 0）。",
         f"- {FILES['rates']}：省、地市、县区的比率（{counts['rates']} 行）：各办理结果占办理结果总计的比例（0–1），每百件新收申请的行政复议、行政诉讼数；分母为 0 或未填报时为空。",
         f"- {FILES['coverage']}：未报送名单（{counts['coverage']} 行）：已有报告的县区中，本年度没有报告的乡镇（街道）。",
-        f"- {FILES['quality']}：数据质量（{counts['quality']} 行）：按地区和规则统计的检查结果数、不通过数、无法判断数。", "",
+        f"- {FILES['quality']}：数据质量（{counts['quality']} 行）：按地区和规则统计的检查结果数、不通过数、无法判断数。",
+        f"- {FILES['corrections']}：人工更正记录（{counts['corrections']} 行）：谁、何时、为何更正了哪个格子，原提取值与更正值；"
+        "状态“已应用”的更正值已用于各表（值类型“更正”），“待复核”的更正因文档已被取代或重新提取的数值已变而未应用。", "",
         "## 值类型 (value_semantic)", "",
         *[f"- {zh}（{en}）" for en, zh in SEMANTIC_ZH.items()], "",
         "空白、不适用、缺失的格子没有数值（不是 0）；“推定”是报告漏印、但勾稽关系和非负性能唯一确定的数值。",
@@ -259,6 +286,7 @@ def _province_year(con, stage: Staging, group_province: str, group_year: int) ->
             list(LONG_COLUMNS)].rename(columns=LONG_COLUMNS),
         "checks": _checks(con, group_where, group_params),
         **_marts(con, None if group_province == UNKNOWN_PROVINCE else group_province, group_year),
+        "corrections": _corrections(con, group_where, group_params),
     }
     for key, frame in frames.items():
         _write_csv(frame, stage.writing(folder / FILES[key]))

@@ -90,7 +90,7 @@ WHERE c.latest = 1;
 -- (warehouse/store.py), so mart_unit_year and the marts built on it stay fast at national scale.
 CREATE OR REPLACE VIEW mart_unit_year_live AS
 WITH cells AS (
-    SELECT v.document_id, m.sort_order AS measure_no, v.value, v.value_semantic IN ('number', 'zero', 'inferred') AS counted
+    SELECT v.document_id, m.sort_order AS measure_no, v.value, v.value_semantic IN ('number', 'zero', 'inferred', 'corrected') AS counted
     FROM fact_value v
     JOIN mart_measures m ON m.metric_id = v.metric_id AND coalesce(m.applicant, '') = coalesce(v.applicant, '')
     WHERE v.document_id IN (SELECT document_id FROM dim_document WHERE status = 'loaded')

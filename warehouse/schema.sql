@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS dim_document (
     year              INTEGER,
     year_source       VARCHAR,
     template_version  VARCHAR,
-    status            VARCHAR NOT NULL,     -- loaded | quarantined | superseded
+    status            VARCHAR NOT NULL,     -- loaded | quarantined | superseded | not_report | replaced (corrections)
     error             VARCHAR,
     extractor_version VARCHAR NOT NULL,
     ingested_at       TIMESTAMP NOT NULL,
@@ -77,9 +77,31 @@ CREATE TABLE IF NOT EXISTS fact_value (
     metric_id      VARCHAR NOT NULL,
     applicant      VARCHAR,
     value          DOUBLE,
-    value_semantic VARCHAR NOT NULL,  -- number | zero | blank | na | inferred | missing | text
+    value_semantic VARCHAR NOT NULL,  -- number | zero | blank | na | inferred | missing | text | corrected
     raw_text       VARCHAR,
-    source_ref     VARCHAR
+    source_ref     VARCHAR            -- PDF table cells: p3/t1/r5/c2@x0,y0,x1,y1 (the cell's box in points from the page's top left)
+);
+-- Corrections overlay (warehouse/corrections.py): a corrected cell keeps what was extracted beside it.
+ALTER TABLE fact_value ADD COLUMN IF NOT EXISTS extracted_value DOUBLE;
+ALTER TABLE fact_value ADD COLUMN IF NOT EXISTS extracted_semantic VARCHAR;
+
+-- Every row of the corrections file with its status at the last publish (rebuilt by the overlay).
+CREATE TABLE IF NOT EXISTS fact_correction (
+    correction_no INTEGER NOT NULL,   -- row number in the corrections file
+    recorded_at   TIMESTAMP,
+    who           VARCHAR,
+    why           VARCHAR,
+    kind          VARCHAR,            -- value | accept_inferred | pick_split | not_report | replacement
+    sha256        VARCHAR,
+    document_id   VARCHAR,            -- NULL: the document is not in this warehouse
+    metric_id     VARCHAR,
+    applicant     VARCHAR,
+    old_value     DOUBLE,             -- the extracted value the person saw
+    new_value     DOUBLE,
+    file          VARCHAR,            -- replacement: stored file, relative to the corrections folder
+    current_value DOUBLE,             -- the extracted value now
+    status        VARCHAR,            -- applied | stale | superseded | missing | pending
+    detail        VARCHAR
 );
 
 CREATE TABLE IF NOT EXISTS fact_check (

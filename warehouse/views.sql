@@ -16,7 +16,7 @@ WHERE s.source <> d.source;
 
 CREATE OR REPLACE VIEW report_values AS
 SELECT d.document_id, d.unit, d.region_code, d.county, d.city, d.province, d.year,
-       v.metric_id, v.applicant, v.value, v.value_semantic, v.source_ref, v.raw_text
+       v.metric_id, v.applicant, v.value, v.value_semantic, v.source_ref, v.raw_text, v.extracted_value
 FROM fact_value v JOIN dim_document d USING (document_id)
 WHERE d.status = 'loaded';
 
@@ -30,3 +30,14 @@ CREATE OR REPLACE VIEW report_notes AS
 SELECT n.document_id, d.unit, d.year, n.metric_id, n.applicant, n.action, n.reason
 FROM fact_note n JOIN dim_document d USING (document_id)
 WHERE d.status = 'loaded';
+
+-- Corrections made by people (data/corrections/corrections.csv) and what the last publish did with them.
+CREATE OR REPLACE VIEW report_corrections AS
+SELECT c.correction_no, c.recorded_at, c.who, c.why, c.kind, c.status, c.detail,
+       c.document_id, c.sha256, d.unit, d.county, d.province, d.year,
+       c.metric_id, m.label_zh AS metric_label, c.applicant, a.label_zh AS applicant_label,
+       c.old_value, c.new_value, c.current_value, c.file
+FROM fact_correction c
+LEFT JOIN dim_document d USING (document_id)
+LEFT JOIN dim_metric m USING (metric_id)
+LEFT JOIN dim_applicant a USING (applicant);
