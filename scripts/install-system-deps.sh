@@ -5,11 +5,12 @@
 #   fonts-noto-cjk            Chinese glyphs when LibreOffice renders PDFs
 #   poppler-utils             pdftotext/pdftoppm for inspecting PDFs
 #   chromium                  headless: the brief's PDF (warehouse/brief.py), its screenshot and DOM in tests
+#   chromium-driver           Selenium's driver for chromium: the `gongkai review` browser tests
 # Safe to run again: packages already installed are skipped, and apt-get update runs only
 # when something is missing. Works as root (CI) or through sudo when available.
 set -euo pipefail
 
-PACKAGES=(libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk poppler-utils chromium)
+PACKAGES=(libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk poppler-utils chromium chromium-driver)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
