@@ -106,3 +106,14 @@ def test_a_column_without_a_description_is_refused(tmp_path: Path, monkeypatch: 
             registry.tables()
     finally:
         registry.tables.cache_clear()
+
+
+def test_values_in_the_warehouse_are_among_the_registered_ones(con) -> None:
+    outside = {}
+    for table in registry.tables().values():
+        for column in table.columns:
+            if column.values:
+                found = {str(v) for (v,) in con.execute(f'SELECT DISTINCT "{column.name}" FROM {table.name} WHERE "{column.name}" IS NOT NULL').fetchall()}
+                if found - set(column.values):
+                    outside[f"{table.name}.{column.name}"] = sorted(found - set(column.values))
+    assert outside == {}
