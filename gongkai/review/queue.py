@@ -9,7 +9,7 @@ import duckdb
 KINDS = {
     "quarantined": "隔离的文件",
     "failed_check": "未通过的勾稽关系",
-    "left_null": "保留为空的格子（有候选）",
+    "left_null": "保留为空的格子",
     "inferred": "推定的格子",
     "uncertain": "考核结果不确定",
     "stale_correction": "待复核的更正",
