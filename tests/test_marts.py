@@ -235,3 +235,28 @@ def test_a_blank_cell_makes_its_subtotal_and_rates_unknown_not_zero(corpus: Corp
         assert quality == (1, 1)  # natural_person still fails; total is not evaluable now
     finally:
         con.close()
+
+
+def test_marts_carry_labels_and_region_names_at_every_level(corpus: Corpus, con) -> None:
+    """Analysts read labels and names beside the ids and codes: from mart_measures and data/admin_divisions."""
+    with open(ROOT / "data" / "admin_divisions" / "cities.csv", encoding="utf-8", newline="") as fh:
+        cities = {row["code"]: row["name"] for row in csv.DictReader(fh)}
+    with open(ROOT / "data" / "admin_divisions" / "areas.csv", encoding="utf-8", newline="") as fh:
+        counties = {row["code"]: row["name"] for row in csv.DictReader(fh)}
+    parents = county_parents()
+    labels = dict(((m, (zh, en)) for m, zh, en in con.execute("SELECT DISTINCT measure, label_zh, label_en FROM mart_measures").fetchall()))
+    assert len(labels) == 30 and all(zh and en for zh, en in labels.values())
+    assert labels["denied_third_party_total"] == ("不予公开·保护第三方合法权益·总计", "Denied: protects a third party's rights, total")
+    yoy = con.execute("SELECT DISTINCT measure, label_zh, label_en FROM mart_yoy").fetchall()
+    assert {m: (zh, en) for m, zh, en in yoy} == labels
+    for view in ("mart_rates", "mart_yoy"):
+        rows = con.execute(f"SELECT DISTINCT level, region_code, county_code, county, city_code, city, province_code FROM {view} WHERE level IN ('unit', 'county')").fetchall()
+        assert rows
+        for level, region_code, county_code, county, city_code, city, province_code in rows:
+            code = region_code if level == "county" else county_code
+            assert county_code == code and county == counties[code], (view, level, region_code)
+            assert (city_code, province_code) == parents[code] and city == cities[city_code], (view, region_code)
+    quality = con.execute("SELECT DISTINCT region_code, city_code, city FROM mart_quality WHERE level = 'county'").fetchall()
+    assert quality and all(city_code == parents[c][0] and city == cities[city_code] for c, city_code, city in quality)
+    summary = con.execute("SELECT DISTINCT county_code, city_code, city FROM mart_coverage_summary").fetchall()
+    assert summary and all(city_code == parents[c][0] and city == cities[city_code] for c, city_code, city in summary)

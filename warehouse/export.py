@@ -189,7 +189,8 @@ def _marts(con, province: str | None, year: int) -> dict[str, pd.DataFrame]:
         WHERE r.province = ? AND r.year = ? ORDER BY {level_order}
     """, params).df()
     rates = con.execute(f"""
-        SELECT level, region_code, name AS region_name, province, year, * EXCLUDE (level, unit_key, region_code, name, province, year)
+        SELECT level, region_code, name AS region_name, province, year,
+               * EXCLUDE (level, unit_key, region_code, name, county_code, county, city_code, city, province_code, province, year)
         FROM mart_rates WHERE level <> 'unit' AND province = ? AND year = ? ORDER BY {level_order}
     """, params).df()
     coverage = con.execute("""

@@ -9,59 +9,59 @@
 -- requests.other and the three requests.other.* rows are alternatives: a report prints one or the other.
 CREATE OR REPLACE VIEW mart_measures AS
 SELECT * FROM (VALUES
-    (0, 'received_total', '本年新收申请·总计', 'requests.received', 'total'),
-    (1, 'received_natural_person', '本年新收申请·自然人', 'requests.received', 'natural_person'),
-    (2, 'received_organisations', '本年新收申请·法人或其他组织', 'requests.received', 'commercial'),
-    (2, 'received_organisations', '本年新收申请·法人或其他组织', 'requests.received', 'research'),
-    (2, 'received_organisations', '本年新收申请·法人或其他组织', 'requests.received', 'social_org'),
-    (2, 'received_organisations', '本年新收申请·法人或其他组织', 'requests.received', 'legal_service'),
-    (2, 'received_organisations', '本年新收申请·法人或其他组织', 'requests.received', 'other_org'),
-    (3, 'carried_in_total', '上年结转申请·总计', 'requests.carried_in', 'total'),
-    (4, 'granted_total', '予以公开·总计', 'requests.granted', 'total'),
-    (5, 'partially_granted_total', '部分公开·总计', 'requests.partially_granted', 'total'),
-    (6, 'denied_total', '不予公开·总计', 'requests.denied.state_secret', 'total'),
-    (6, 'denied_total', '不予公开·总计', 'requests.denied.prohibited_by_law', 'total'),
-    (6, 'denied_total', '不予公开·总计', 'requests.denied.security_stability', 'total'),
-    (6, 'denied_total', '不予公开·总计', 'requests.denied.third_party', 'total'),
-    (6, 'denied_total', '不予公开·总计', 'requests.denied.internal_affairs', 'total'),
-    (6, 'denied_total', '不予公开·总计', 'requests.denied.process_info', 'total'),
-    (6, 'denied_total', '不予公开·总计', 'requests.denied.enforcement_files', 'total'),
-    (6, 'denied_total', '不予公开·总计', 'requests.denied.admin_query', 'total'),
-    (7, 'denied_state_secret_total', '不予公开·属于国家秘密·总计', 'requests.denied.state_secret', 'total'),
-    (8, 'denied_prohibited_by_law_total', '不予公开·其他法律行政法规禁止公开·总计', 'requests.denied.prohibited_by_law', 'total'),
-    (9, 'denied_security_stability_total', '不予公开·危及“三安全一稳定”·总计', 'requests.denied.security_stability', 'total'),
-    (10, 'denied_third_party_total', '不予公开·保护第三方合法权益·总计', 'requests.denied.third_party', 'total'),
-    (11, 'denied_internal_affairs_total', '不予公开·属于三类内部事务信息·总计', 'requests.denied.internal_affairs', 'total'),
-    (12, 'denied_process_info_total', '不予公开·属于四类过程性信息·总计', 'requests.denied.process_info', 'total'),
-    (13, 'denied_enforcement_files_total', '不予公开·属于行政执法案卷·总计', 'requests.denied.enforcement_files', 'total'),
-    (14, 'denied_admin_query_total', '不予公开·属于行政查询事项·总计', 'requests.denied.admin_query', 'total'),
-    (15, 'unavailable_total', '无法提供·总计', 'requests.unavailable.not_held', 'total'),
-    (15, 'unavailable_total', '无法提供·总计', 'requests.unavailable.needs_creation', 'total'),
-    (15, 'unavailable_total', '无法提供·总计', 'requests.unavailable.unclear', 'total'),
-    (16, 'not_processed_total', '不予处理·总计', 'requests.not_processed.petition', 'total'),
-    (16, 'not_processed_total', '不予处理·总计', 'requests.not_processed.duplicate', 'total'),
-    (16, 'not_processed_total', '不予处理·总计', 'requests.not_processed.publication', 'total'),
-    (16, 'not_processed_total', '不予处理·总计', 'requests.not_processed.excessive', 'total'),
-    (16, 'not_processed_total', '不予处理·总计', 'requests.not_processed.confirmation', 'total'),
-    (17, 'other_total', '其他处理·总计', 'requests.other.no_correction', 'total'),
-    (17, 'other_total', '其他处理·总计', 'requests.other.fee_unpaid', 'total'),
-    (17, 'other_total', '其他处理·总计', 'requests.other.other', 'total'),
-    (17, 'other_total', '其他处理·总计', 'requests.other', 'total'),
-    (18, 'outcomes_total', '办理结果总计', 'requests.outcomes_total', 'total'),
-    (19, 'carried_forward_total', '结转下年度继续办理·总计', 'requests.carried_forward', 'total'),
-    (20, 'review_total', '行政复议·总计', 'appeals.review.total', NULL),
-    (21, 'review_corrected', '行政复议·结果纠正', 'appeals.review.corrected', NULL),
-    (22, 'litigation_direct_total', '行政诉讼·未经复议直接起诉·总计', 'appeals.litigation_direct.total', NULL),
-    (23, 'litigation_after_review_total', '行政诉讼·复议后起诉·总计', 'appeals.litigation_after_review.total', NULL),
-    (24, 'litigation_total', '行政诉讼·总计', 'appeals.litigation_direct.total', NULL),
-    (24, 'litigation_total', '行政诉讼·总计', 'appeals.litigation_after_review.total', NULL),
-    (25, 'litigation_corrected', '行政诉讼·结果纠正', 'appeals.litigation_direct.corrected', NULL),
-    (25, 'litigation_corrected', '行政诉讼·结果纠正', 'appeals.litigation_after_review.corrected', NULL),
-    (26, 'licensing_decisions', '行政许可·本年处理决定数量', 'proactive.licensing.decisions', NULL),
-    (27, 'penalties_decisions', '行政处罚·本年处理决定数量', 'proactive.penalties.decisions', NULL),
-    (28, 'enforcement_decisions', '行政强制·本年处理决定数量', 'proactive.enforcement.decisions', NULL),
-    (29, 'fees_amount', '行政事业性收费·本年收费金额（万元）', 'proactive.fees.amount', NULL)
-) AS m(sort_order, measure, label_zh, metric_id, applicant);
+    (0, 'received_total', '本年新收申请·总计', 'Requests received this year, total', 'requests.received', 'total'),
+    (1, 'received_natural_person', '本年新收申请·自然人', 'Requests received this year, natural persons', 'requests.received', 'natural_person'),
+    (2, 'received_organisations', '本年新收申请·法人或其他组织', 'Requests received this year, organisations', 'requests.received', 'commercial'),
+    (2, 'received_organisations', '本年新收申请·法人或其他组织', 'Requests received this year, organisations', 'requests.received', 'research'),
+    (2, 'received_organisations', '本年新收申请·法人或其他组织', 'Requests received this year, organisations', 'requests.received', 'social_org'),
+    (2, 'received_organisations', '本年新收申请·法人或其他组织', 'Requests received this year, organisations', 'requests.received', 'legal_service'),
+    (2, 'received_organisations', '本年新收申请·法人或其他组织', 'Requests received this year, organisations', 'requests.received', 'other_org'),
+    (3, 'carried_in_total', '上年结转申请·总计', 'Requests carried over from last year, total', 'requests.carried_in', 'total'),
+    (4, 'granted_total', '予以公开·总计', 'Granted, total', 'requests.granted', 'total'),
+    (5, 'partially_granted_total', '部分公开·总计', 'Partially granted, total', 'requests.partially_granted', 'total'),
+    (6, 'denied_total', '不予公开·总计', 'Denied, total', 'requests.denied.state_secret', 'total'),
+    (6, 'denied_total', '不予公开·总计', 'Denied, total', 'requests.denied.prohibited_by_law', 'total'),
+    (6, 'denied_total', '不予公开·总计', 'Denied, total', 'requests.denied.security_stability', 'total'),
+    (6, 'denied_total', '不予公开·总计', 'Denied, total', 'requests.denied.third_party', 'total'),
+    (6, 'denied_total', '不予公开·总计', 'Denied, total', 'requests.denied.internal_affairs', 'total'),
+    (6, 'denied_total', '不予公开·总计', 'Denied, total', 'requests.denied.process_info', 'total'),
+    (6, 'denied_total', '不予公开·总计', 'Denied, total', 'requests.denied.enforcement_files', 'total'),
+    (6, 'denied_total', '不予公开·总计', 'Denied, total', 'requests.denied.admin_query', 'total'),
+    (7, 'denied_state_secret_total', '不予公开·属于国家秘密·总计', 'Denied: state secret, total', 'requests.denied.state_secret', 'total'),
+    (8, 'denied_prohibited_by_law_total', '不予公开·其他法律行政法规禁止公开·总计', 'Denied: prohibited by other laws and regulations, total', 'requests.denied.prohibited_by_law', 'total'),
+    (9, 'denied_security_stability_total', '不予公开·危及“三安全一稳定”·总计', 'Denied: endangers security or stability, total', 'requests.denied.security_stability', 'total'),
+    (10, 'denied_third_party_total', '不予公开·保护第三方合法权益·总计', 'Denied: protects a third party''s rights, total', 'requests.denied.third_party', 'total'),
+    (11, 'denied_internal_affairs_total', '不予公开·属于三类内部事务信息·总计', 'Denied: internal affairs information, total', 'requests.denied.internal_affairs', 'total'),
+    (12, 'denied_process_info_total', '不予公开·属于四类过程性信息·总计', 'Denied: process information, total', 'requests.denied.process_info', 'total'),
+    (13, 'denied_enforcement_files_total', '不予公开·属于行政执法案卷·总计', 'Denied: administrative enforcement files, total', 'requests.denied.enforcement_files', 'total'),
+    (14, 'denied_admin_query_total', '不予公开·属于行政查询事项·总计', 'Denied: administrative query matters, total', 'requests.denied.admin_query', 'total'),
+    (15, 'unavailable_total', '无法提供·总计', 'Could not be provided, total', 'requests.unavailable.not_held', 'total'),
+    (15, 'unavailable_total', '无法提供·总计', 'Could not be provided, total', 'requests.unavailable.needs_creation', 'total'),
+    (15, 'unavailable_total', '无法提供·总计', 'Could not be provided, total', 'requests.unavailable.unclear', 'total'),
+    (16, 'not_processed_total', '不予处理·总计', 'Not processed, total', 'requests.not_processed.petition', 'total'),
+    (16, 'not_processed_total', '不予处理·总计', 'Not processed, total', 'requests.not_processed.duplicate', 'total'),
+    (16, 'not_processed_total', '不予处理·总计', 'Not processed, total', 'requests.not_processed.publication', 'total'),
+    (16, 'not_processed_total', '不予处理·总计', 'Not processed, total', 'requests.not_processed.excessive', 'total'),
+    (16, 'not_processed_total', '不予处理·总计', 'Not processed, total', 'requests.not_processed.confirmation', 'total'),
+    (17, 'other_total', '其他处理·总计', 'Other handling, total', 'requests.other.no_correction', 'total'),
+    (17, 'other_total', '其他处理·总计', 'Other handling, total', 'requests.other.fee_unpaid', 'total'),
+    (17, 'other_total', '其他处理·总计', 'Other handling, total', 'requests.other.other', 'total'),
+    (17, 'other_total', '其他处理·总计', 'Other handling, total', 'requests.other', 'total'),
+    (18, 'outcomes_total', '办理结果总计', 'Requests handled, all outcomes', 'requests.outcomes_total', 'total'),
+    (19, 'carried_forward_total', '结转下年度继续办理·总计', 'Carried forward to next year, total', 'requests.carried_forward', 'total'),
+    (20, 'review_total', '行政复议·总计', 'Administrative reviews, total', 'appeals.review.total', NULL),
+    (21, 'review_corrected', '行政复议·结果纠正', 'Administrative reviews: result corrected', 'appeals.review.corrected', NULL),
+    (22, 'litigation_direct_total', '行政诉讼·未经复议直接起诉·总计', 'Lawsuits without a prior review, total', 'appeals.litigation_direct.total', NULL),
+    (23, 'litigation_after_review_total', '行政诉讼·复议后起诉·总计', 'Lawsuits after a review, total', 'appeals.litigation_after_review.total', NULL),
+    (24, 'litigation_total', '行政诉讼·总计', 'Lawsuits, total', 'appeals.litigation_direct.total', NULL),
+    (24, 'litigation_total', '行政诉讼·总计', 'Lawsuits, total', 'appeals.litigation_after_review.total', NULL),
+    (25, 'litigation_corrected', '行政诉讼·结果纠正', 'Lawsuits: result corrected', 'appeals.litigation_direct.corrected', NULL),
+    (25, 'litigation_corrected', '行政诉讼·结果纠正', 'Lawsuits: result corrected', 'appeals.litigation_after_review.corrected', NULL),
+    (26, 'licensing_decisions', '行政许可·本年处理决定数量', 'Administrative licensing decisions this year', 'proactive.licensing.decisions', NULL),
+    (27, 'penalties_decisions', '行政处罚·本年处理决定数量', 'Administrative penalty decisions this year', 'proactive.penalties.decisions', NULL),
+    (28, 'enforcement_decisions', '行政强制·本年处理决定数量', 'Administrative enforcement decisions this year', 'proactive.enforcement.decisions', NULL),
+    (29, 'fees_amount', '行政事业性收费·本年收费金额（万元）', 'Administrative fees collected this year (10,000 yuan)', 'proactive.fees.amount', NULL)
+) AS m(sort_order, measure, label_zh, label_en, metric_id, applicant);
 
 -- One row per reporting unit (unit_key) that has at least one current report. unit_type tells a
 -- township from a county, city or province government and from a department; the region columns
@@ -206,11 +206,14 @@ WITH base AS (
            * EXCLUDE (unit_key, region_code, unit, province, year)
     FROM mart_unit_year
     UNION ALL BY NAME
-    SELECT level, NULL AS unit_key, region_code, region_name AS name, province, year, reporting_units,
+    SELECT level, NULL AS unit_key, region_code, region_name AS name,
+           CASE WHEN level = 'county' THEN region_code END AS county_code, CASE WHEN level = 'county' THEN region_name END AS county,
+           province, year, reporting_units,
            * EXCLUDE (level, region_code, region_name, province, year, reporting_units)
     FROM mart_region_year
 )
-SELECT level, unit_key, region_code, name, province, year, reporting_units, received_total, outcomes_total,
+SELECT level, unit_key, region_code, name, county_code, county, city_code, city, province_code, province, year,
+       reporting_units, received_total, outcomes_total,
        granted_total / nullif(outcomes_total, 0) AS share_granted,
        partially_granted_total / nullif(outcomes_total, 0) AS share_partially_granted,
        denied_total / nullif(outcomes_total, 0) AS share_denied,
@@ -233,15 +236,19 @@ FROM base;
 -- calendar year before (previous_value is NULL when that year has no current report).
 CREATE OR REPLACE VIEW mart_yoy AS
 WITH series AS (
-    SELECT 'unit' AS level, unit_key AS series_key, unit_key, region_code, unit AS name, province, year,
+    SELECT 'unit' AS level, unit_key AS series_key, unit_key, region_code, unit AS name,
+           county_code, county, city_code, city, province_code, province, year,
            1 AS reporting_units, received_total, received_natural_person, received_organisations, carried_in_total, granted_total, partially_granted_total, denied_total, denied_state_secret_total, denied_prohibited_by_law_total, denied_security_stability_total, denied_third_party_total, denied_internal_affairs_total, denied_process_info_total, denied_enforcement_files_total, denied_admin_query_total, unavailable_total, not_processed_total, other_total, outcomes_total, carried_forward_total, review_total, review_corrected, litigation_direct_total, litigation_after_review_total, litigation_total, litigation_corrected, licensing_decisions, penalties_decisions, enforcement_decisions, fees_amount
     FROM mart_unit_year
     UNION ALL
-    SELECT level, level || ':' || region_code, NULL, region_code, region_name, province, year,
+    SELECT level, level || ':' || region_code, NULL, region_code, region_name,
+           CASE WHEN level = 'county' THEN region_code END, CASE WHEN level = 'county' THEN region_name END,
+           city_code, city, province_code, province, year,
            reporting_units, received_total, received_natural_person, received_organisations, carried_in_total, granted_total, partially_granted_total, denied_total, denied_state_secret_total, denied_prohibited_by_law_total, denied_security_stability_total, denied_third_party_total, denied_internal_affairs_total, denied_process_info_total, denied_enforcement_files_total, denied_admin_query_total, unavailable_total, not_processed_total, other_total, outcomes_total, carried_forward_total, review_total, review_corrected, litigation_direct_total, litigation_after_review_total, litigation_total, litigation_corrected, licensing_decisions, penalties_decisions, enforcement_decisions, fees_amount
     FROM mart_region_year
 ), long AS (
-    SELECT cur.level, cur.unit_key, cur.region_code, cur.name, cur.province, cur.year,
+    SELECT cur.level, cur.unit_key, cur.region_code, cur.name,
+           cur.county_code, cur.county, cur.city_code, cur.city, cur.province_code, cur.province, cur.year,
            unnest(['received_total', 'received_natural_person', 'received_organisations', 'carried_in_total', 'granted_total', 'partially_granted_total', 'denied_total', 'denied_state_secret_total', 'denied_prohibited_by_law_total', 'denied_security_stability_total', 'denied_third_party_total', 'denied_internal_affairs_total', 'denied_process_info_total', 'denied_enforcement_files_total', 'denied_admin_query_total', 'unavailable_total', 'not_processed_total', 'other_total', 'outcomes_total', 'carried_forward_total', 'review_total', 'review_corrected', 'litigation_direct_total', 'litigation_after_review_total', 'litigation_total', 'litigation_corrected', 'licensing_decisions', 'penalties_decisions', 'enforcement_decisions', 'fees_amount']) AS measure,
            unnest([cur.received_total, cur.received_natural_person, cur.received_organisations, cur.carried_in_total, cur.granted_total, cur.partially_granted_total, cur.denied_total, cur.denied_state_secret_total, cur.denied_prohibited_by_law_total, cur.denied_security_stability_total, cur.denied_third_party_total, cur.denied_internal_affairs_total, cur.denied_process_info_total, cur.denied_enforcement_files_total, cur.denied_admin_query_total, cur.unavailable_total, cur.not_processed_total, cur.other_total, cur.outcomes_total, cur.carried_forward_total, cur.review_total, cur.review_corrected, cur.litigation_direct_total, cur.litigation_after_review_total, cur.litigation_total, cur.litigation_corrected, cur.licensing_decisions, cur.penalties_decisions, cur.enforcement_decisions, cur.fees_amount]) AS value,
            unnest([prev.received_total, prev.received_natural_person, prev.received_organisations, prev.carried_in_total, prev.granted_total, prev.partially_granted_total, prev.denied_total, prev.denied_state_secret_total, prev.denied_prohibited_by_law_total, prev.denied_security_stability_total, prev.denied_third_party_total, prev.denied_internal_affairs_total, prev.denied_process_info_total, prev.denied_enforcement_files_total, prev.denied_admin_query_total, prev.unavailable_total, prev.not_processed_total, prev.other_total, prev.outcomes_total, prev.carried_forward_total, prev.review_total, prev.review_corrected, prev.litigation_direct_total, prev.litigation_after_review_total, prev.litigation_total, prev.litigation_corrected, prev.licensing_decisions, prev.penalties_decisions, prev.enforcement_decisions, prev.fees_amount]) AS previous_value,
@@ -249,11 +256,13 @@ WITH series AS (
     FROM series cur
     LEFT JOIN series prev ON prev.series_key = cur.series_key AND prev.year = cur.year - 1
 )
-SELECT level, unit_key, region_code, name, province, year, measure, value, previous_value,
+SELECT level, unit_key, region_code, name, county_code, county, city_code, city, province_code, province, year,
+       measure, m.label_zh, m.label_en, value, previous_value,
        value - previous_value AS change,
        100 * (value - previous_value) / nullif(previous_value, 0) AS change_pct,
        reporting_units, previous_reporting_units
-FROM long;
+FROM long
+LEFT JOIN (SELECT DISTINCT measure, label_zh, label_en FROM mart_measures) m USING (measure);
 
 -- Compliance list: for every county with at least one current report (any year, any unit type),
 -- and every year in which its province has a current report, the townships of dim_region with no
@@ -294,7 +303,7 @@ WITH scope AS (
 ), missing AS (
     SELECT county_code, year, count(*) AS townships_missing FROM mart_coverage GROUP BY ALL
 )
-SELECT s.county_code, g.name AS county, g.city, g.province_code, g.province, s.year,
+SELECT s.county_code, g.name AS county, g.city_code, g.city, g.province_code, g.province, s.year,
        coalesce(t.townships, 0) AS townships,
        coalesce(t.townships, 0) - coalesce(m.townships_missing, 0) AS townships_reporting,
        coalesce(m.townships_missing, 0) AS townships_missing,
@@ -325,6 +334,6 @@ WITH checks AS (
     FROM checks
     GROUP BY GROUPING SETS ((county_code, year, check_id), (city_code, year, check_id), (province_code, year, check_id))
 )
-SELECT r.level, r.rollup_code AS region_code, g.name AS region_name, g.province_code, g.province,
+SELECT r.level, r.rollup_code AS region_code, g.name AS region_name, g.city_code, g.city, g.province_code, g.province,
        r.* EXCLUDE (level, rollup_code)
 FROM rolled r JOIN dim_region g ON g.region_code = r.rollup_code;
