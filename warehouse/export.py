@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from warehouse import bulk, registry
+from warehouse import bulk, registry, workbook, zh
 from warehouse.atomic import Staging, staged_output
 from warehouse.scope import LEVEL_ZH, UNKNOWN_PROVINCE
 from warehouse.scope import check as check_scope
@@ -105,7 +105,8 @@ def _long(con, where: str, params: list) -> pd.DataFrame:
     """, params).df()
 
 
-def _wide(con, long: pd.DataFrame, where: str, params: list) -> pd.DataFrame:
+def _wide(con, long: pd.DataFrame, where: str, params: list) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Documents × every cell, columns named metric_id/applicant; with each column's Chinese label."""
     documents = con.execute(f"""
         SELECT d.document_id, d.unit, d.region_code, d.township, d.county, d.city, d.province, d.year, d.template_version, d.unit_type
         FROM dim_document d WHERE {where} ORDER BY d.province, d.year, d.county, d.unit, d.document_id
@@ -115,21 +116,20 @@ def _wide(con, long: pd.DataFrame, where: str, params: list) -> pd.DataFrame:
         LEFT JOIN dim_applicant a ON m.by_applicant ORDER BY m.sort_order, a.sort_order
     """).fetchall()
     if long.empty:
-        return documents.rename(columns=ID_COLUMNS)
+        return documents, {}
     keyed = long.assign(column=long["metric_id"] + long["applicant"].map(lambda a: f"/{a}" if isinstance(a, str) else ""))
     pivot = keyed.pivot_table(index="document_id", columns="column", values="value", aggfunc="first", dropna=False)
     headers = {}
     for metric_id, label, applicant, applicant_zh in metric_order:
         column = metric_id + (f"/{applicant}" if applicant else "")
         if column in pivot.columns:
-            headers[column] = f"{label}" + (f"·{applicant_zh}" if applicant_zh else "") + f" ({column})"
+            headers[column] = f"{label}" + (f"·{applicant_zh}" if applicant_zh else "")
     amounts = set(con.execute("SELECT metric_id FROM dim_metric WHERE unit = '万元'").fetchall())
     for column in headers:
         values = pivot[column]
         if (column.split("/")[0],) not in amounts and values.dropna().eq(values.dropna().round()).all():
             pivot[column] = values.astype("Int64")  # counts print as 12, not 12.0; a blank stays empty
-    pivot = pivot[list(headers)].rename(columns=headers)
-    return documents.merge(pivot, left_on="document_id", right_index=True, how="left").rename(columns=ID_COLUMNS)
+    return documents.merge(pivot[list(headers)], left_on="document_id", right_index=True, how="left"), headers
 
 
 def _checks(con, where: str, params: list) -> pd.DataFrame:
@@ -140,8 +140,8 @@ def _checks(con, where: str, params: list) -> pd.DataFrame:
         WHERE {where} ORDER BY d.province, d.year, d.unit, d.document_id, c.check_id, c.metric_id, c.applicant
     """, params).df()
     frame.insert(5, "description", frame["check_id"].map(_check_descriptions()))
-    frame["result"] = frame.pop("passed").map(lambda p: "无法判断" if pd.isna(p) else ("通过" if p else "不通过"))
-    return frame[list(CHECK_COLUMNS)].rename(columns=CHECK_COLUMNS)
+    frame["result"] = frame["passed"].map(zh.outcome)
+    return frame
 
 
 def _corrections(con, where: str, params: list) -> pd.DataFrame:
@@ -177,7 +177,7 @@ def _mart_headers(con) -> dict[str, str]:
 
 
 def _marts(con, province: str | None, year: int) -> dict[str, pd.DataFrame]:
-    """The rollup, rate, coverage and quality marts of one province and year, with Chinese headers."""
+    """The rollup, rate, coverage and quality marts of one province and year (columns named by id)."""
     params = [province, year]
     level_order = "CASE level WHEN 'province' THEN 0 WHEN 'city' THEN 1 ELSE 2 END, region_code"
     rollups = con.execute(f"""
@@ -203,24 +203,15 @@ def _marts(con, province: str | None, year: int) -> dict[str, pd.DataFrame]:
         FROM mart_quality WHERE province = ? AND year = ? ORDER BY {level_order}, check_id
     """, params).df()
     quality.insert(7, "description", quality["check_id"].map(_check_descriptions()))
-    headers = _mart_headers(con)
     frames = {"rollups": rollups, "rates": rates, "coverage": coverage, "quality": quality}
-    for key, frame in frames.items():
+    for frame in frames.values():
         if "level" in frame:
             frame.insert(1, "level_zh", frame["level"].map(LEVEL_ZH))
-        frames[key] = frame.rename(columns=headers)
     return frames
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
     neutralise(frame).to_csv(path, index=False, encoding="utf-8-sig")
-    return path
-
-
-def _write_xlsx(frames: dict[str, pd.DataFrame], path: Path) -> Path:
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in frames.items():
-            neutralise(frame).to_excel(writer, sheet_name=name[:31], index=False)
     return path
 
 
@@ -281,18 +272,21 @@ def _province_year(con, stage: Staging, group_province: str, group_year: int) ->
     group_params = ([] if group_province == UNKNOWN_PROVINCE else [group_province]) + [group_year]
     folder = stage.folder(Path(group_province) / str(group_year))
     long = _long(con, group_where, group_params)
-    frames = {
-        "wide": _wide(con, long, group_where, group_params),
-        "long": long.assign(value=_typed_values(long), value_semantic_zh=long["value_semantic"].map(SEMANTIC_ZH))[
-            list(LONG_COLUMNS)].rename(columns=LONG_COLUMNS),
-        "checks": _checks(con, group_where, group_params),
-        **_marts(con, None if group_province == UNKNOWN_PROVINCE else group_province, group_year),
-        "corrections": _corrections(con, group_where, group_params),
-    }
+    long = long.assign(value=_typed_values(long), value_semantic_zh=long["value_semantic"].map(SEMANTIC_ZH))
+    wide, wide_labels = _wide(con, long, group_where, group_params)
+    frames = {"wide": wide, "long": long, "checks": _checks(con, group_where, group_params),
+              **_marts(con, None if group_province == UNKNOWN_PROVINCE else group_province, group_year),
+              "corrections": _corrections(con, group_where, group_params)}
+    mart_headers = _mart_headers(con)
+    csv_headers = {"wide": {**ID_COLUMNS, **{k: f"{v} ({k})" for k, v in wide_labels.items()}}, "long": LONG_COLUMNS,
+                   "checks": CHECK_COLUMNS, "corrections": {}, **{k: mart_headers for k in ("rollups", "rates", "coverage", "quality")}}
     for key, frame in frames.items():
-        _write_csv(frame, stage.writing(folder / FILES[key]))
-    _write_xlsx({FILES[k].removesuffix(".csv"): f for k, f in frames.items()},
-                stage.writing(folder / f"{group_province}_{group_year}.xlsx"))
+        headers = csv_headers[key]
+        chosen = [c for c in (headers if key in ("long", "checks") else frame.columns) if c in frame.columns]
+        _write_csv(frame[chosen].rename(columns=headers), stage.writing(folder / FILES[key]))
+    book = workbook.Context(con=con, province=group_province, year=group_year, frames=frames, wide_labels=wide_labels,
+                            where=group_where, params=group_params)
+    workbook.write(book, stage.writing(folder / f"{group_province}_{group_year}.xlsx"))
     readme = stage.writing(folder / "数据说明.md")
     readme.write_text(_dictionary(group_province, group_year, {k: len(f) for k, f in frames.items()}), encoding="utf-8-sig")
 
