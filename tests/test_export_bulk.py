@@ -81,11 +81,11 @@ def test_unknown_province_or_year_exits_non_zero_lists_what_exists_and_suggests(
     short = province.removesuffix("省")
     assert short != province
     result = gongkai("export", "--db", str(corpus.db), "--out", str(tmp_path / "x"), "--province", short)
-    assert result.returncode == 2 and result.stdout == ""
+    assert result.returncode != 0 and result.stdout == ""
     assert len(result.stderr.splitlines()) == 1 and f"did you mean {province}?" in result.stderr and "--list" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "x" / short).exists()
     result = gongkai("export", "--db", str(corpus.db), "--out", str(tmp_path / "y"), "--province", province, "--year", "2031")
-    assert result.returncode == 2 and "2022, 2023, 2024" in result.stderr and "2031" in result.stderr
+    assert result.returncode != 0 and "2022, 2023, 2024" in result.stderr and "2031" in result.stderr
     listed = gongkai("export", "--db", str(corpus.db), "--list")
     assert listed.returncode == 0 and any(line.startswith(f"{province}: 2022 (") and "2024" in line for line in listed.stdout.splitlines())
 
