@@ -62,10 +62,11 @@ def _parameters(args: argparse.Namespace) -> dict:
 def _check_sources(args: argparse.Namespace, command: str) -> int:
     """Validate the sources file before paying for Prefect: a typo should fail in a second."""
     from flows.sources import SourcesError, load_sources
+    from warehouse.assessment_config import AssessmentConfigError, config_from_sources
 
     try:
-        load_sources(args.sources)
-    except SourcesError as exc:
+        config_from_sources(load_sources(args.sources))
+    except (SourcesError, AssessmentConfigError) as exc:
         print(f"gongkai {command}: {exc}", file=sys.stderr)
         return 2
     if args.dask_address and args.task_runner != "dask":

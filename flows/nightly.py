@@ -26,6 +26,8 @@ from flows.tasks import export_summaries, ingest_documents, scrape_sites
 from gongkai.ingest import IngestSummary
 from gongkai.paths import DATA, DEFAULT_DB
 from gongkai.workers import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, Limits
+from warehouse.assessment import apply_config, league_lines
+from warehouse.assessment_config import AssessmentConfigError, config_from_sources
 
 ARTIFACT_KEY = "gongkai-nightly"
 DEFAULT_SOURCES = str(DATA / "sources.yaml")
@@ -137,6 +139,12 @@ def _run(report: NightlyReport, config, raw: str, fetch: dict | None, base_dir: 
 
         ingest_flow = ingest.with_options(task_runner=DaskTaskRunner(address=dask_address) if dask_address else DaskTaskRunner())
     report.ingest = ingest_flow(paths, db, scopes, distributed=task_runner == "dask", batch_size=batch_size, workers=workers)
+    try:
+        if apply_config(report.db, config_from_sources(config)):
+            logger.info("assessment settings of %s applied (scope, rule pack, deadlines)", report.sources)
+    except AssessmentConfigError as exc:  # the warehouse keeps the settings it was assessed with
+        logger.error("assessment settings not applied: %s", exc)
+    report.league = league_lines(report.db)
     report.seconds["ingest"] = time.monotonic() - started
 
     started = time.monotonic()

@@ -32,6 +32,8 @@ class NightlyReport:
     documents_by_status: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     task_runner: str = "local"
+    league: list[str] = field(default_factory=list)
+    """The assessment's county league of the newest year (warehouse.assessment.league_lines)."""
     error: str | None = None
     """Why the run failed, if it did; the summary then shows what was done before."""
 
@@ -64,6 +66,7 @@ class NightlyReport:
             out.append(f"exports: {self.exports} (already up to date with the warehouse)")
         else:
             out.append(f"exports: {self.exports} ({len(self.exported)} files written)")
+        out += [f"assessment: {line}" for line in self.league]
         timing = ", ".join(f"{k} {v:.1f} s" for k, v in self.seconds.items())
         if timing:
             out.append(f"time: {timing}")
@@ -118,6 +121,9 @@ class NightlyReport:
             md += ["## Failed checks in new documents", "", "| rule | failures |", "|---|---:|"]
             md += [f"| {rule} | {n} |" for rule, n in sorted(self.failed_checks_by_rule.items())]
             md.append("")
+        if self.league:
+            md += ["## Assessment (考核): county league, newest year", "", *[f"- {_cell(line)}" for line in self.league],
+                   "", "All units and rules: `SELECT * FROM mart_assessment_score` and `mart_assessment`.", ""]
         md += ["## Where the results are", "",
                f"- Warehouse (DuckDB): `{self.db}`" + (f" — documents by status: {_status_text(self.documents_by_status)}" if self.documents_by_status else ""),
                f"- CSV/XLSX exports: `{self.exports}`" + (" (already up to date)" if self.exports_up_to_date else f" ({len(self.exported)} files written)")]

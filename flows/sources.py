@@ -19,7 +19,9 @@ DEFAULT_LINK_PATTERN = "年度报告|年报"
 DEFAULT_MAX_PAGES = 5
 DEFAULT_SOURCES_FILE = Path("data/sources.yaml")
 
-_TOP_KEYS = {"inbox", "sites"}
+_TOP_KEYS = {"inbox", "sites", "scope", "assessment"}
+_SCOPE_KEYS = {"regions", "departments", "exclude_kinds", "years"}
+_ASSESSMENT_KEYS = {"rules", "deadlines"}
 _SITE_KEYS = {"name", "list_url", "county_code", "link_pattern", "max_pages", "allowed_hosts", "rate_limit_per_s"}
 _HOST_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
 
@@ -46,9 +48,27 @@ class Site:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """Who is expected to publish: every township-level division under the region codes, plus the
+    departments listed in a CSV (name, region code, level); see warehouse/assessment_config.py."""
+
+    regions: tuple[str, ...] = ()
+    departments: Path | None = None
+    exclude_kinds: tuple[str, ...] = ()
+    """dim_region.kind values not expected to publish (e.g. farm, forest_farm, development_zone)."""
+    years: tuple[int, ...] = ()
+    """Years assessed; empty: every year with a current report in the scope."""
+
+
+@dataclass(frozen=True)
 class Sources:
     inbox: tuple[AnyPath, ...] = ()
     sites: tuple[Site, ...] = ()
+    scope: Scope | None = None
+    rules: Path | None = None
+    """An office's own rule pack (default: data/assessment/rules.csv)."""
+    deadlines: Path | None = None
+    """An office's own deadlines (default: data/assessment/deadlines.csv)."""
     path: Path | None = None
     """The file these were read from, for messages."""
 
@@ -85,7 +105,7 @@ def parse_sources(data: Any, path: Path, base_dir: Path) -> Sources:
         raise SourcesError(f"{path}: expected a mapping with keys 'inbox' and 'sites', got {_kind(data)}")
     unknown = sorted(set(map(str, data)) - _TOP_KEYS)
     if unknown:
-        raise SourcesError(f"{path}: unknown key(s) {', '.join(unknown)}; allowed: inbox, sites")
+        raise SourcesError(f"{path}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_TOP_KEYS))}")
     inbox = _parse_inbox(data.get("inbox"), path, base_dir)
     raw_sites = data.get("sites")
     if raw_sites is None:
@@ -98,7 +118,63 @@ def parse_sources(data: Any, path: Path, base_dir: Path) -> Sources:
         if site.name in seen:
             raise SourcesError(f"{path}: sites[{i}].name: duplicate site name {site.name!r}")
         seen.add(site.name)
-    return Sources(inbox=inbox, sites=sites, path=path)
+    scope = _parse_scope(data.get("scope"), path, base_dir)
+    assessment = data.get("assessment") or {}
+    if not isinstance(assessment, dict):
+        raise SourcesError(f"{path}: assessment: expected a mapping with rules and/or deadlines, got {_kind(assessment)}")
+    unknown = sorted(set(map(str, assessment)) - _ASSESSMENT_KEYS)
+    if unknown:
+        raise SourcesError(f"{path}: assessment: unknown key(s) {', '.join(unknown)}; allowed: deadlines, rules")
+    rules = _file(assessment.get("rules"), "assessment.rules", path, base_dir)
+    deadlines = _file(assessment.get("deadlines"), "assessment.deadlines", path, base_dir)
+    return Sources(inbox=inbox, sites=sites, scope=scope, rules=rules, deadlines=deadlines, path=path)
+
+
+def _file(value: Any, where: str, path: Path, base_dir: Path) -> Path | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise SourcesError(f"{path}: {where}: expected a CSV file path, got {_kind(value)}")
+    file = Path(value.strip()).expanduser()
+    file = file if file.is_absolute() else base_dir / file
+    if not file.is_file():
+        raise SourcesError(f"{path}: {where}: no such file {file}")
+    return file
+
+
+def _parse_scope(value: Any, path: Path, base_dir: Path) -> Scope | None:
+    """scope: a list of region codes, or a mapping with regions, departments, exclude_kinds, years."""
+    if value is None:
+        return None
+    if isinstance(value, (list, str, int)):
+        value = {"regions": value}
+    if not isinstance(value, dict):
+        raise SourcesError(f"{path}: scope: expected region codes or a mapping with regions, got {_kind(value)}")
+    unknown = sorted(set(map(str, value)) - _SCOPE_KEYS)
+    if unknown:
+        raise SourcesError(f"{path}: scope: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_SCOPE_KEYS))}")
+    regions = value.get("regions") or []
+    regions = regions if isinstance(regions, list) else [regions]
+    codes = []
+    for i, code in enumerate(regions):
+        text = str(code).strip() if isinstance(code, (str, int)) and not isinstance(code, bool) else ""
+        if not re.fullmatch(r"\d{2}|\d{4}|\d{6}|\d{9}", text):
+            raise SourcesError(f"{path}: scope.regions[{i}]: expected a province (2 digits), city (4), county (6) "
+                               f"or township (9) code in quotes such as \"330106\", got {code!r}")
+        codes.append(text)
+    kinds = value.get("exclude_kinds") or []
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    if not all(isinstance(k, str) and k.strip() for k in kinds):
+        raise SourcesError(f"{path}: scope.exclude_kinds: expected a list of kinds such as [farm, forest_farm], got {kinds!r}")
+    years = value.get("years") or []
+    years = years if isinstance(years, list) else [years]
+    if not all(isinstance(y, int) and not isinstance(y, bool) and 2008 <= y <= 2100 for y in years):
+        raise SourcesError(f"{path}: scope.years: expected a list of years such as [2022, 2023], got {years!r}")
+    departments = _file(value.get("departments"), "scope.departments", path, base_dir)
+    if not codes and departments is None:
+        raise SourcesError(f"{path}: scope: give regions (region codes) and/or departments (a CSV file)")
+    return Scope(regions=tuple(codes), departments=departments, exclude_kinds=tuple(k.strip() for k in kinds),
+                 years=tuple(years))
 
 
 def _parse_inbox(value: Any, path: Path, base_dir: Path) -> tuple[AnyPath, ...]:

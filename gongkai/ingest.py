@@ -22,6 +22,7 @@ from gongkai.storage import AnyPath
 from gongkai.summary import Problem, group_key, group_lines, grouped, write_list
 from gongkai.walk import Skipped, walk
 from gongkai.workers import Job, Limits, extract_many
+from warehouse.assessment import rebuild_assessment
 from warehouse.corrections import apply_corrections, corrections_file, needs_publish, replacement_files
 from warehouse.cross_checks import rebuild_cross_checks
 from warehouse.load import ensure_dimensions, known_documents, load_extractions, record_sources, update_supersession
@@ -154,6 +155,7 @@ def ingest(
         summary.superseded = update_supersession(con)
         apply_corrections(con, corrections)
         rebuild_cross_checks(con)
+        rebuild_assessment(con)
         _record_run(con, summary, started)
         _pause_before_publish()
     summary.write_list()

@@ -29,6 +29,7 @@ _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _CN_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _PDF_DATE = re.compile(r"D:(\d{4})(\d{2})(\d{2})")
 _WRITTEN_LABELS = frozenset({"成文日期", "发文日期"})
+_BARE_LABELS = frozenset({"时间", "日期"})  # as page chrome prints them (来源： 时间：…), kept by transforms/chrome.py
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def document_candidates(meta: dict[str, str], text: str, fmt: str, year: int | N
 def _source_of(key: str, fmt: str) -> str | None:
     if key in _WRITTEN_LABELS:
         return "written"
-    if key in HEADER_LABELS:
+    if key in HEADER_LABELS or key in _BARE_LABELS:
         return "archive_header" if fmt == "text" else "page"
     if key.startswith("html:"):
         return "html_meta"

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import csv
+import re
+from functools import lru_cache
 
 import duckdb
 import pandas as pd
@@ -22,6 +24,29 @@ def _metric_extras() -> dict[str, dict[str, str]]:
         return {row["metric_id"]: row for row in csv.DictReader(fh)}
 
 
+REGION_KINDS = DATA / "assessment" / "region_kinds.csv"
+
+
+@lru_cache(maxsize=1)
+def _kind_rules() -> tuple[tuple[str, re.Pattern[str] | None, int | None, int | None], ...]:
+    with open(REGION_KINDS, encoding="utf-8", newline="") as fh:
+        return tuple((r["kind"], re.compile(r["name_pattern"]) if r["name_pattern"] else None,
+                      int(r["code_from"]) if r["code_from"] else None, int(r["code_to"]) if r["code_to"] else None)
+                     for r in csv.DictReader(fh))
+
+
+def region_kind(code: str, name: str) -> str:
+    """What kind of township-level division: by its name first, else by the NBS code's 7th-9th digits
+    (400-599: 类似乡级单位), as the rules of data/assessment/region_kinds.csv say, in their order."""
+    number = int(code[6:9])
+    for kind, pattern, low, high in _kind_rules():
+        if pattern is not None and pattern.search(name):
+            return kind
+        if pattern is None and low is not None and high is not None and low <= number <= high:
+            return kind
+    return "other"
+
+
 def region_frame() -> pd.DataFrame:
     g = gazetteer()
     rows = []
@@ -31,6 +56,7 @@ def region_frame() -> pd.DataFrame:
         names = g.full_names(code)
         rows.append({
             "region_code": code, "level": d.level, "name": d.name,
+            "kind": region_kind(code, d.name) if d.level == "township" else None,
             "county_code": d.county_code, "county": names["county"],
             "city_code": d.city_code, "city": names["city"],
             "province_code": d.province_code, "province": names["province"],

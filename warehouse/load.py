@@ -22,7 +22,8 @@ DOCUMENT_COLUMNS = [
 
 def _catalog_fingerprint() -> str:
     digest = hashlib.sha256()
-    for path in sorted([*DATA.glob("*.csv"), *ADMIN_DIVISIONS.glob("*.csv"), *TEMPLATE.glob("*.csv")]):
+    for path in sorted([*DATA.glob("*.csv"), *ADMIN_DIVISIONS.glob("*.csv"), *TEMPLATE.glob("*.csv"),
+                        DATA / "assessment" / "region_kinds.csv"]):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()

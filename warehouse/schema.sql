@@ -176,3 +176,6 @@ ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS published_not_before DATE;
 
 -- Share of the template's cells the document gave (1.0 = complete; NULL when not loaded); added to older warehouses in place.
 ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS completeness DOUBLE;
+
+-- Kind of a township-level division (data/assessment/region_kinds.csv); NULL above township level.
+ALTER TABLE dim_region ADD COLUMN IF NOT EXISTS kind VARCHAR;

@@ -21,6 +21,7 @@ from warehouse.registry import apply_comments
 SCHEMA = Path(__file__).with_name("schema.sql")
 VIEWS = Path(__file__).with_name("views.sql")
 MARTS = Path(__file__).with_name("marts.sql")
+ASSESSMENT = Path(__file__).with_name("assessment.sql")
 STAGING_MARK = ".staging-"
 
 
@@ -55,6 +56,7 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA.read_text(encoding="utf-8"))
     con.execute(VIEWS.read_text(encoding="utf-8"))
     con.execute(MARTS.read_text(encoding="utf-8"))
+    con.execute(ASSESSMENT.read_text(encoding="utf-8"))
 
 
 def refresh_stored_marts(con: duckdb.DuckDBPyConnection) -> None:

@@ -26,7 +26,7 @@ from .spec import Key, Value, check_identities, format_value, truth_keys
 from .structure import blocks
 from .styles import choose_style
 from .txt_render import render_txt
-from .values import INJECTABLE, columns_of, inject, perturb_carried_in, report_values
+from .values import INJECTABLE, STOCK_KINDS, columns_of, inject, perturb_carried_in, report_values
 
 FORMATS = ("docx", "pdf", "html", "txt")
 
@@ -106,12 +106,13 @@ def make_document(
     carry_over_break: dict | None = None,
     style_overrides: dict[str, Any] | None = None,
     timings: Timings | None = None,
+    stock: dict[str, int] | None = None,
 ) -> GeneratedDoc:
     """Build one report and write its non-PDF formats and truth (meta is written by finish())."""
     timings = timings or Timings()
     t0 = time.perf_counter()
     style = choose_style(rng, template_version, **(style_overrides or {}))
-    values = report_values(rng, template_version, style["other_one_row"], carried_in)
+    values = report_values(rng, template_version, style["other_one_row"], carried_in, stock)
     injected: list[dict] = []
     if carry_over_break:
         injected.extend(carry_over_break["records"])
@@ -245,7 +246,8 @@ def generate_multi_year(
     """Every township of `counties` counties reports every year of the range (inclusive).
 
     Identity 5 holds: a township's 二、上年结转 equals its previous year's 四、结转下年度继续办理,
-    column by column. With break_carry_over, one township-year (never the first year) prints a
+    column by column; so does the stock rule of section 二 (现行有效 = last year's 现行有效 + 本年制发 −
+    本年废止). With break_carry_over, one township-year (never the first year) prints a
     上年结转 that disagrees; its meta records it under "injected" with rule "carry_over".
     """
     out_dir = Path(out_dir)
@@ -264,6 +266,7 @@ def generate_multi_year(
     docs = []
     for township in all_towns:
         forward: dict[str, int] | None = None
+        stock: dict[str, int] | None = None
         for year in range(first, last + 1):
             rng = random.Random(f"{seed}:{township.code}:{year}")
             version = "2021" if year >= 2021 else "2019"
@@ -278,7 +281,8 @@ def generate_multi_year(
                 ]}
             doc = make_document(out_dir, f"{township.code}_{year}", township, year, version, rng, formats,
                                 carried_in=carried_in, carry_over_break=breaking,
-                                style_overrides=style_overrides, timings=timings)
+                                style_overrides=style_overrides, timings=timings, stock=stock if version == "2021" else None)
             forward = columns_of({k: (v or 0) for k, v in doc.values.items()}, "requests.carried_forward")
+            stock = {kind: int(doc.values.get((f"proactive.{kind}.in_force", ""), 0) or 0) for kind in STOCK_KINDS}
             docs.append(doc)
     return finish(docs, formats, pdf_workers, timings)

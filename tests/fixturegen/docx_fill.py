@@ -300,8 +300,8 @@ class Filler:
             after_title.addnext(p)
             after_title = p
         self._replace_with(body_model, prose.overview(rng, style, township, year, received))
-        self._replace_with(self._find("（文字描述）"), prose.problems(rng, year))
-        self._replace_with(self._find("（文字描述，收取信息处理费情况在此处报告。）"), prose.other_matters(rng, year))
+        self._replace_with(self._find("（文字描述）"), prose.problems(rng, year, township))
+        self._replace_with(self._find("（文字描述，收取信息处理费情况在此处报告。）"), prose.other_matters(rng, year, township))
         for heading in ("一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
                         "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"):
             set_paragraph_text(self._find(heading), heading, self.font, bold=True)

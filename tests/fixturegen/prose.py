@@ -8,6 +8,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from .narrative import other_sentences, overview_sentences, overview_wording, problem_sentences
+
 
 def _p(style: dict[str, Any], n: str) -> str:
     return {"full": f"（{n}）", "half": f"({n})", "half_space": f"({n}) "}[style["paren"]]
@@ -33,35 +35,27 @@ def preamble(rng: random.Random, unit: str, year: int, template_version: str) ->
 
 def overview(rng: random.Random, style: dict[str, Any], township: str, year: int, received: int) -> list[str]:
     posts = rng.randint(30, 900)
-    lines = [
-        f"{year}年，{township}坚持以习近平新时代中国特色社会主义思想为指导，认真贯彻落实《条例》和上级关于政务公开工作的部署要求，"
-        f"健全工作机制，规范公开流程，政府信息公开工作取得了新成效。",
-        f"{_p(style, '一')}主动公开。全年通过政府门户网站、政务新媒体和镇村公开栏主动公开各类政府信息{posts}条，"
-        f"其中政策文件{rng.randint(0, 20)}条、工作动态{rng.randint(10, 300)}条。",
-        f"{_p(style, '二')}依申请公开。全年共收到政府信息公开申请{received}件"
-        + ("，均在法定期限内予以答复。" if received else "，无依申请公开事项。"),
-        f"{_p(style, '三')}政府信息管理。严格落实政府信息公开审查制度，坚持“先审后发”，确保发布信息准确规范。",
-        f"{_p(style, '四')}平台建设。持续做好政府网站{township}专栏和政务新媒体的日常维护，及时更新公开内容。",
-        f"{_p(style, '五')}监督保障。明确专人负责政务公开工作，全年组织业务培训{rng.randint(1, 6)}次，未发生责任追究情况。",
-    ]
-    return lines
-
-
-def problems(rng: random.Random, year: int) -> list[str]:
+    policies, news = rng.randint(0, 20), rng.randint(10, 300)
+    trainings = rng.randint(1, 6)
+    v = overview_sentences(township, year)
+    w = overview_wording(township, year)
     return [
-        rng.choice((
-            f"{year}年，我单位政府信息公开工作取得了一定成效，但仍存在公开内容不够丰富、更新不够及时等问题。",
-            "对照上级要求，仍存在政策解读形式单一、工作人员业务水平有待提高等不足。",
-        )),
-        f"下一步，我们将加强业务培训，丰富公开形式，推动政务公开工作在{year + 1}年再上新台阶。",
+        f"{year}年，" + v[0],
+        f"{_p(style, '一')}{w['labels'][0]}。{w['channels']}主动公开各类政府信息{posts}条，"
+        f"其中政策文件{policies}条、工作动态{news}条。",
+        f"{_p(style, '二')}依申请公开。{w['requests']}共收到政府信息公开申请{received}件"
+        + (f"，{w['answered']}。" if received else "，无依申请公开事项。"),
+        f"{_p(style, '三')}{w['labels'][1]}。{v[1]}",
+        f"{_p(style, '四')}{w['labels'][2]}。{v[2]}",
+        f"{_p(style, '五')}{w['labels'][3]}。{w['training'].format(n=trainings)}{v[3]}",
     ]
 
 
-def other_matters(rng: random.Random, year: int) -> list[str]:
-    return [
-        rng.choice((
-            f"本年度未收取信息处理费。",
-            f"{year}年度本机关未发生收取信息处理费的情况。",
-        )),
-        "本年度无其他需要报告的事项。",
-    ]
+def problems(rng: random.Random, year: int, unit: str = "") -> list[str]:
+    rng.choice((0, 1))  # the stream other parts of the document draw from stays as it was
+    return problem_sentences(unit, year)
+
+
+def other_matters(rng: random.Random, year: int, unit: str = "") -> list[str]:
+    rng.choice((0, 1))  # the stream other parts of the document draw from stays as it was
+    return other_sentences(unit, year)

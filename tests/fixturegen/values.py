@@ -116,7 +116,11 @@ def requests_section(
     return values
 
 
-def proactive_section(rng: random.Random, template_version: str) -> dict[Key, Value]:
+STOCK_KINDS = ("rules", "normative_docs")
+
+
+def proactive_section(rng: random.Random, template_version: str, stock: dict[str, int] | None = None) -> dict[Key, Value]:
+    """Section 二. stock (现行有效 of the year before, per kind) makes 现行有效 = stock + 制发 − 废止."""
     v: dict[str, Value] = {}
     if template_version == "2021":
         issued = _small(rng, 0.93, 2)
@@ -127,6 +131,10 @@ def proactive_section(rng: random.Random, template_version: str) -> dict[Key, Va
         v["proactive.normative_docs.issued"] = issued
         v["proactive.normative_docs.repealed"] = _small(rng, 0.8, 3)
         v["proactive.normative_docs.in_force"] = issued + _small(rng, 0.5, 20)
+        for kind in STOCK_KINDS if stock else ():
+            available = stock[kind] + v[f"proactive.{kind}.issued"]
+            v[f"proactive.{kind}.repealed"] = min(v[f"proactive.{kind}.repealed"], available)
+            v[f"proactive.{kind}.in_force"] = available - v[f"proactive.{kind}.repealed"]
         v["proactive.licensing.decisions"] = _small(rng, 0.5, rng.choice((10, 80, 600)))
         v["proactive.penalties.decisions"] = _small(rng, 0.45, rng.choice((10, 60, 400)))
         v["proactive.enforcement.decisions"] = _small(rng, 0.75, 15)
@@ -162,9 +170,10 @@ def appeals_section(rng: random.Random) -> dict[Key, Value]:
 
 
 def report_values(
-    rng: random.Random, template_version: str, other_one_row: bool, carried_in: dict[str, int] | None = None
+    rng: random.Random, template_version: str, other_one_row: bool, carried_in: dict[str, int] | None = None,
+    stock: dict[str, int] | None = None,
 ) -> dict[Key, Value]:
-    values = proactive_section(rng, template_version)
+    values = proactive_section(rng, template_version, stock)
     values.update(requests_section(rng, other_one_row, carried_in))
     values.update(appeals_section(rng))
     return values

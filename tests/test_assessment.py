@@ -1,0 +1,175 @@
+"""The annual assessment (warehouse/assessment.py) on a generated corpus with planted findings.
+
+Every expected outcome comes from the plan of tests/assessment_corpus.py, the truth files and
+data/admin_divisions, never from the warehouse: each planted finding is reported with its
+evidence, no clean unit FAILs, and scores, ranks and the league follow from the rule pack.
+"""
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from assessment_corpus import STOCK_OFFSET, AssessmentCorpus, build
+
+from conftest import ROOT
+from warehouse.assessment_config import DEFAULT_RULES, read_rules
+
+RULES = {r["rule_id"]: r for r in read_rules(DEFAULT_RULES)}
+PLANTED = {  # finding -> (rule, outcome, words the evidence must hold)
+    "late": ("on_time", "FAIL", ["2024-05-20", "2024-03-31", "逾期 50 天"]),
+    "signed_late": ("on_time", "FAIL", ["2025-04-10", "2025-03-31"]),
+    "undated": ("on_time", "UNCERTAIN", ["未找到发布日期"]),
+    "no_section": ("sections", "FAIL", ["缺少：六"]),
+    "copied_previous": ("similar_previous", "FAIL", ["本单位上年报告"]),
+    "copied_peer": ("similar_peer", "FAIL", ["本报告发布在后"]),
+    "repeated_tables": ("tables_repeated", "FAIL", ["2022 年", "2023 年", "完全相同"]),
+    "stock": ("stock_rule", "FAIL", ["行政规范性文件", "≠"]),
+    "wrong_template": ("template", "FAIL", ["2019 年版", "适用 2021 年版"]),
+    "missing": ("published", "FAIL", ["未找到"]),
+    "changed": ("changed", "FAIL", ["2 个版本", "已被替换", "现行"]),
+}
+TRUTH_RULES = {"carry_over", "stock_rule", "prose_vs_table"}  # their expected outcome follows from the truth
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> AssessmentCorpus:
+    return build(tmp_path_factory.getbasetemp() / "assessment_corpus")
+
+
+@pytest.fixture
+def con(corpus: AssessmentCorpus):
+    connection = duckdb.connect(str(corpus.db), read_only=True)
+    yield connection
+    connection.close()
+
+
+def outcomes(con) -> dict[tuple[str, int, str], tuple]:
+    rows = con.execute("SELECT unit_key, year, rule_id, outcome, measured, document_id, other_document_id, evidence FROM mart_assessment").fetchall()
+    return {(u, y, r): rest for u, y, r, *rest in rows}
+
+
+def townships(county_codes: list[str]) -> set[str]:
+    with open(ROOT / "data" / "admin_divisions" / "streets.csv", encoding="utf-8", newline="") as fh:
+        return {row["code"] for row in csv.DictReader(fh) if row["areaCode"] in county_codes}
+
+
+def test_every_planted_finding_is_reported_with_its_evidence(corpus: AssessmentCorpus, con) -> None:
+    got = outcomes(con)
+    ids = dict(con.execute("SELECT unit_key || ':' || year, document_id FROM dim_document WHERE status = 'loaded'").fetchall())
+    for finding, (rule, outcome, words) in PLANTED.items():
+        unit, year = corpus.plants[finding]
+        found, measured, document, other, evidence = got[(unit, year, rule)]
+        assert found == outcome, (finding, evidence)
+        assert all(w in evidence for w in words), (finding, evidence)
+        if finding != "missing":
+            assert document == ids[f"{unit}:{year}"], finding
+    assert got[(*corpus.plants["late"], "on_time")][1] == 50
+    assert got[(*corpus.plants["signed_late"], "on_time")][1] == 10  # at least 10 days late
+    assert got[(*corpus.plants["stock"], "stock_rule")][1] == STOCK_OFFSET
+    assert got[(*corpus.plants["repeated_tables"], "tables_repeated")][1] == 3
+    unit, year = corpus.plants["copied_previous"]
+    assert got[(unit, year, "similar_previous")][3] == ids[f"{unit}:{year - 1}"] and got[(unit, year, "similar_previous")][1] > 90
+    assert got[(*corpus.plants["copied_peer"], "similar_peer")][3] == ids["%s:%d" % corpus.plants["peer_source"]]
+    # the neighbour who was copied published first: not at fault
+    assert got[(*corpus.plants["peer_source"], "similar_peer")][0] == "PASS"
+    first = con.execute("SELECT document_id FROM dim_document WHERE source = ?", [str(corpus.first_version.path)]).fetchone()[0]
+    changed = got[(*corpus.plants["changed"], "changed")]
+    assert changed[3] == first and first in changed[4] and "2024-02-" in changed[4] and "2024-03-05" in changed[4]
+    for rule in RULES:  # a missing report: published FAILs, nothing else can be assessed
+        if rule != "published":
+            assert got[(*corpus.plants["missing"], rule)][0] == "NOT_ASSESSABLE"
+
+
+def test_no_clean_unit_fails_and_consistency_follows_the_truth(corpus: AssessmentCorpus, con) -> None:
+    got = outcomes(con)
+    planted = {corpus.plants[f] for f in PLANTED} | {(corpus.plants["repeated_tables"][0], 2023)}
+    for (unit, year), report in corpus.reports.items():
+        for rule in RULES:
+            outcome = got[(unit, year, rule)][0]
+            if rule in TRUTH_RULES:
+                continue
+            if (unit, year) not in planted:
+                assert outcome != "FAIL", (unit, year, rule, got[(unit, year, rule)][3])
+    for (unit, year), report in corpus.reports.items():
+        prev = corpus.reports.get((unit, year - 1))
+        expected = "NOT_ASSESSABLE"
+        if prev and ("proactive.normative_docs.in_force", None) in report.truth and ("proactive.normative_docs.in_force", None) in prev.truth:
+            ok = all(report.truth[(f"proactive.{k}.in_force", None)] == prev.truth[(f"proactive.{k}.in_force", None)]
+                     + report.truth[(f"proactive.{k}.issued", None)] - report.truth[(f"proactive.{k}.repealed", None)]
+                     for k in ("rules", "normative_docs"))
+            expected = "PASS" if ok else "FAIL"
+        assert got[(unit, year, "stock_rule")][0] == expected, (unit, year)
+        expected = "NOT_ASSESSABLE"
+        if prev:
+            ok = all(report.truth[("requests.carried_in", a)] == prev.truth[("requests.carried_forward", a)]
+                     for a in ("natural_person", "commercial", "research", "social_org", "legal_service", "other_org", "total"))
+            expected = "PASS" if ok else "FAIL"
+        assert got[(unit, year, "carry_over")][0] == expected, (unit, year)
+    fails = {(u, y) for (u, y, r), v in got.items() if r == "stock_rule" and v[0] == "FAIL"}
+    assert corpus.plants["stock"] in fails  # and the repeated tables break it too (2022's stock printed again)
+
+
+def test_publication_dates_and_days_late(corpus: AssessmentCorpus, con) -> None:
+    rows = {(u, y): (p, s, d, late) for u, y, p, s, d, late in con.execute(
+        "SELECT unit_key, year, published_on, published_source, deadline, days_late FROM mart_assessment_score WHERE published").fetchall()}
+    assert set(rows) == set(corpus.reports)
+    for key, report in corpus.reports.items():
+        published, source, deadline, late = rows[key]
+        assert deadline == date(report.year + 1, 3, 31)
+        assert published == report.published, key
+        if report.published:
+            assert source == "archive_header" and late == (report.published - deadline).days
+        else:
+            assert source is None and late is None
+    signature = dict(con.execute("SELECT d.unit_key || ':' || d.year, p.published_on FROM fact_pubdate p JOIN dim_document d USING (document_id) "
+                                 "WHERE p.source = 'signature' AND d.status = 'loaded'").fetchall())
+    for (unit, year), report in corpus.reports.items():
+        assert signature.get(f"{unit}:{year}") == report.signed
+
+
+def test_missing_reports_are_every_expected_township_without_one(corpus: AssessmentCorpus, con) -> None:
+    expected = townships(corpus.counties)
+    got = {(u, y): o for u, y, o in con.execute("SELECT unit_key, year, outcome FROM assessment_outcome WHERE rule_id = 'published'").fetchall()}
+    assert set(got) == {(t, y) for t in expected for y in (2022, 2023, 2024)}
+    for (unit, year), outcome in got.items():
+        assert outcome == ("PASS" if (unit, year) in corpus.reports else "FAIL"), (unit, year)
+    assert got[corpus.plants["missing"]] == "FAIL"
+
+
+def test_scores_ranks_and_league_follow_the_rule_pack(corpus: AssessmentCorpus, con) -> None:
+    got = outcomes(con)
+    score = {(u, y): s for u, y, s in con.execute("SELECT unit_key, year, score FROM mart_assessment_score").fetchall()}
+    for (unit, year), value in score.items():
+        lost = sum(RULES[r]["points"] for (u, y, r), v in got.items() if (u, y) == (unit, year) and v[0] == "FAIL")
+        assert value == pytest.approx(lost)
+    assert score[corpus.plants["late"]] == RULES["on_time"]["points"]
+    assert score[corpus.plants["missing"]] == RULES["published"]["points"]
+    for county in corpus.counties:
+        ranked = con.execute("SELECT score, county_rank, county_units, county_percentile FROM mart_assessment_score "
+                             "WHERE county_code = ? AND year = 2024 ORDER BY county_rank", [county]).fetchall()
+        assert ranked[0][1] == 1 and ranked[0][3] == 100 and all(n == len(ranked) for _, _, n, _ in ranked)
+        assert [s for s, *_ in ranked] == sorted((s for s, *_ in ranked), reverse=True)
+    league = {(c, y): rest for c, y, *rest in con.execute(
+        "SELECT region_code, year, expected_units, published_units, coverage_pct, on_time_units, late_units, undated_units, average_score "
+        "FROM mart_league WHERE level = 'county'").fetchall()}
+    for county in corpus.counties:
+        n = len(townships([county]))
+        for year in (2022, 2023, 2024):
+            reports = [r for (u, y), r in corpus.reports.items() if y == year and r.county_code == county]
+            expected_units, published, coverage, on_time, late, undated, average = league[(county, year)]
+            assert (expected_units, published) == (n, len(reports))
+            assert coverage == pytest.approx(round(100 * len(reports) / n, 1))
+            dated = [r for r in reports if r.published]
+            assert late == sum(r.published > date(year + 1, 3, 31) for r in dated) + sum(
+                bool(r.published is None and r.signed and r.signed > date(year + 1, 3, 31)) for r in reports)
+            assert on_time + late + undated == len(reports)
+            assert average == pytest.approx(round(sum(v for (u, y), v in score.items() if y == year and u[:6] == county) / n, 2))
+
+
+def test_peers_are_not_compared_below_thirty(con) -> None:
+    rows = con.execute("SELECT DISTINCT outcome, evidence LIKE '%少于 30 个%' FROM assessment_outcome WHERE rule_id = 'jump_peers' "
+                       "AND document_id IS NOT NULL").fetchall()
+    assert rows == [("NOT_ASSESSABLE", True)]
