@@ -7,6 +7,8 @@ evidence, no clean unit FAILs, and scores, ranks and the league follow from the 
 from __future__ import annotations
 
 import csv
+import re
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +17,10 @@ import pytest
 from assessment_corpus import STOCK_OFFSET, AssessmentCorpus, build
 
 from conftest import ROOT
-from warehouse.assessment_config import DEFAULT_RULES, read_rules
+from flows.sources import SourcesError, load_sources
+from warehouse.assessment import apply_config
+from warehouse.assessment_config import (DEFAULT_DEADLINES, DEFAULT_RULES, AssessmentConfigError, config_from_sources,
+                                         read_deadlines, read_rules)
 
 RULES = {r["rule_id"]: r for r in read_rules(DEFAULT_RULES)}
 PLANTED = {  # finding -> (rule, outcome, words the evidence must hold)
@@ -173,3 +178,109 @@ def test_peers_are_not_compared_below_thirty(con) -> None:
     rows = con.execute("SELECT DISTINCT outcome, evidence LIKE '%少于 30 个%' FROM assessment_outcome WHERE rule_id = 'jump_peers' "
                        "AND document_id IS NOT NULL").fetchall()
     assert rows == [("NOT_ASSESSABLE", True)]
+
+
+QUERY = re.compile(r"```sql\n-- query: (\w+)\n(.*?)```", re.S)
+
+
+@pytest.fixture
+def query(con):
+    queries = dict(QUERY.findall((ROOT / "docs" / "queries.md").read_text(encoding="utf-8")))
+    return lambda name: con.execute(queries[name]).fetchall()
+
+
+def test_the_documented_assessment_queries_answer_their_questions(corpus: AssessmentCorpus, query) -> None:
+    county = corpus.counties[0]
+    assert county == "210702"  # the docs name it
+    scores = query("assessment_scores_in_county")
+    assert len(scores) == len(townships([county]))
+    assert [r[5] for r in scores] == sorted(r[5] for r in scores) and scores[0][5] == 1
+    assert sum(r[3] for r in scores) == sum(1 for (u, y) in corpus.reports if y == 2024 and u[:6] == county)
+    findings = query("assessment_findings")
+    late_unit = corpus.reports[corpus.plants["late"]].unit
+    assert any(unit == late_unit and rule == "on_time" and outcome == "FAIL" and "逾期 50 天" in evidence
+               for unit, rule, _, outcome, _, _, evidence, _, _ in findings)
+    assert all(outcome in ("FAIL", "UNCERTAIN") for _, _, _, outcome, *_ in findings)
+    late = query("late_reports")
+    assert [(unit, year, days) for _, unit, year, _, _, _, days in late] == [(late_unit, 2023, 50)]
+    league = query("assessment_league")
+    assert {(r[1], r[2]) for r in league} == {(n, y) for n in {r[1] for r in league} for y in (2022, 2023, 2024)} and len(league) == 6
+    copied = query("copied_from_last_year")
+    assert [(u, y) for u, y, *_ in copied] == [(corpus.reports[corpus.plants["copied_previous"]].unit, 2023)]
+
+
+def test_an_office_scope_expects_every_township_and_listed_department(corpus: AssessmentCorpus, tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    shutil.copy(corpus.db, db)
+    third = "210726"  # a county of the same city (锦州市) with no report at all
+    departments = tmp_path / "departments.csv"
+    departments.write_text(f"name,region_code,level\n某县教育局,{corpus.counties[0]},county\n", encoding="utf-8")
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(f"scope:\n  regions: [\"{corpus.counties[0]}\", \"{third}\"]\n  departments: {departments}\n"
+                       "  exclude_kinds: [farm, forest_farm]\n", encoding="utf-8")
+    config = config_from_sources(load_sources(sources))
+    assert apply_config(db, config) and not apply_config(db, config)  # the second time nothing changed
+    con = duckdb.connect(str(db), read_only=True)
+    kinds = dict(con.execute("SELECT region_code, kind FROM dim_region WHERE level = 'township'").fetchall())
+    expected = {t for t in townships([corpus.counties[0], third]) if kinds[t] not in ("farm", "forest_farm")}
+    got = con.execute("SELECT unit_key, year, basis FROM assessment_expected").fetchall()
+    assert {(u, y) for u, y, b in got if b == "scope"} == {(t, y) for t in expected for y in (2022, 2023, 2024)}
+    assert {(u, y) for u, y, b in got if b == "departments"} == {(f"{corpus.counties[0]}:某县教育局", y) for y in (2022, 2023, 2024)}
+    assert {b for _, _, b in got} == {"scope", "departments"}  # the other county is outside the scope
+    league = {r[0]: r[1:] for r in con.execute(
+        "SELECT region_code, expected_units, published_units, coverage_pct FROM mart_league WHERE level = 'county' AND year = 2024").fetchall()}
+    assert league[third] == (len([t for t in expected if t.startswith(third)]), 0, 0.0)  # a county with no report is in the league
+    assert corpus.counties[1] not in league
+    department = con.execute("SELECT outcome, points FROM mart_assessment WHERE unit_key LIKE '%某县教育局' AND rule_id = 'published'").fetchall()
+    assert department == [("FAIL", RULES["published"]["points"])] * 3
+    con.close()
+
+
+def test_an_office_pack_and_deadlines_change_the_outcome(corpus: AssessmentCorpus, tmp_path: Path) -> None:
+    db = tmp_path / "w.duckdb"
+    shutil.copy(corpus.db, db)
+    pack = tmp_path / "rules.csv"
+    pack.write_text(DEFAULT_RULES.read_text(encoding="utf-8").replace("on_time,timeliness,", "on_time,timeliness,").replace(
+        "（未找到发布日期的为“不确定”，不扣分）,-1,0,", "（未找到发布日期的为“不确定”，不扣分）,-3,0,"), encoding="utf-8")
+    deadlines = tmp_path / "deadlines.csv"
+    county = corpus.plants["late"][0][:6]
+    deadlines.write_text(DEFAULT_DEADLINES.read_text(encoding="utf-8") + f"{county},township,05-31,本县乡镇5月31日前\n", encoding="utf-8")
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(f"assessment:\n  rules: {pack}\n  deadlines: {deadlines}\n", encoding="utf-8")
+    apply_config(db, config_from_sources(load_sources(sources)))
+    con = duckdb.connect(str(db), read_only=True)
+    late = con.execute("SELECT outcome, measured, evidence FROM assessment_outcome WHERE unit_key = ? AND year = ? AND rule_id = 'on_time'",
+                       list(corpus.plants["late"])).fetchone()
+    assert late[0] == "PASS" and late[1] == -11 and "本县乡镇5月31日前" in late[2]
+    signed = con.execute("SELECT outcome, points FROM mart_assessment WHERE unit_key = ? AND year = ? AND rule_id = 'on_time'",
+                         list(corpus.plants["signed_late"])).fetchone()
+    assert signed == ("FAIL", -3.0)  # the other county keeps 31 March, and the office's -3
+    con.close()
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("scope: [\"33010\"]\n", "scope.regions[0]: expected a province (2 digits), city (4), county (6) or township (9) code"),
+    ("scope:\n  region: [\"330106\"]\n", "scope: unknown key(s) region"),
+    ("scope:\n  regions: [\"330106\"]\n  departments: nowhere.csv\n", "scope.departments: no such file"),
+    ("assessment:\n  rule: x.csv\n", "assessment: unknown key(s) rule"),
+])
+def test_a_wrong_scope_is_one_line_naming_the_file(tmp_path: Path, body: str, message: str) -> None:
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(body, encoding="utf-8")
+    with pytest.raises(SourcesError) as info:
+        load_sources(sources, base_dir=tmp_path)
+    assert str(info.value).startswith(f"{sources}: ") and message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_broken_rule_pack_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    pack = tmp_path / "rules.csv"
+    pack.write_text("rule_id,points\npublished,-2\n", encoding="utf-8")
+    with pytest.raises(AssessmentConfigError, match=f"^{re.escape(str(pack))}: the rule pack file lacks the column"):
+        read_rules(pack)
+    pack.write_text("rule_id,category,description_zh,points,threshold,min_n\npublished,coverage,未公开,minus two,,\n", encoding="utf-8")
+    with pytest.raises(AssessmentConfigError, match="line 2: points, threshold and min_n must be numbers"):
+        read_rules(pack)
+    deadlines = tmp_path / "deadlines.csv"
+    deadlines.write_text("region_code,unit_type,deadline,basis\n,township,3月31日,x\n", encoding="utf-8")
+    with pytest.raises(AssessmentConfigError, match="line 2: deadline must be MM-DD"):
+        read_deadlines(deadlines)

@@ -23,7 +23,9 @@ REASONS = ["state_secret", "prohibited_by_law", "security_stability", "third_par
            "enforcement_files", "admin_query"]
 TESTED = {"requests_per_county", "denials_by_reason_per_province", "units_with_failed_checks", "failed_checks_by_county",
           "townships_without_report", "coverage_per_county", "yoy_received_per_county", "yoy_received_per_unit",
-          "units_by_type", "provenance_of_received"}
+          "units_by_type", "provenance_of_received",
+          # run on the assessment corpus by tests/test_assessment.py
+          "assessment_scores_in_county", "assessment_findings", "late_reports", "assessment_league", "copied_from_last_year"}
 
 
 @pytest.fixture(scope="session")
