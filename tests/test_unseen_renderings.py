@@ -1,0 +1,99 @@
+"""Issue 10's bar on renderings the readers never saw: crawler pages, copy-pastes, search excerpts.
+
+tests/fixturegen/crawler_render.py prints reports with known truth (generated reports of townships,
+counties, departments and special zones, 2019-2025, both templates; the two real PDFs through
+pdftotext) the way the wild keeps them, and this test counts every truth cell as right, NULL or a
+wrong number. The whole set is measured once per session (seeded, deterministic).
+
+The thresholds are what main meets today; issue 10's "Done when" asks for right >= 95%, wrong < 0.2%
+and unit/year >= 95%. Reproduce the tables with
+    .venv/bin/python -m tests.fixturegen.crawler_render --report
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.fixturegen.crawler_render import (  # noqa: E402
+    PDF_RENDERINGS,
+    RENDERINGS,
+    Result,
+    format_report,
+    measure_all,
+    render,
+    renderings,
+    summary,
+)
+
+N_DOCS = 36
+SEED = 10
+# What main meets now (raise them as the readers improve; the issue's goals are in the comments).
+RIGHT_MIN = 0.12  # goal 0.95
+WRONG_MAX = 0.002  # goal < 0.002 (0.2%): with ~30,000 cells, a handful at most
+UNIT_YEAR_MIN = 0.90  # goal 0.95
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> list[Result]:
+    return measure_all(renderings(N_DOCS, SEED, workdir=tmp_path_factory.mktemp("crawler")))
+
+
+@pytest.fixture(scope="module")
+def report(results: list[Result]) -> str:
+    return format_report(results)
+
+
+def test_every_rendering_and_document_is_measured(results: list[Result]) -> None:
+    table = summary(results)
+    for name in RENDERINGS:
+        assert table[name].documents == N_DOCS, name
+    for name in PDF_RENDERINGS:
+        assert table[name].documents == 2, name
+    assert table["ALL"].cells > 50_000
+
+
+def test_excerpts_hold_only_visible_cells(results: list[Result]) -> None:
+    for res in results:
+        r = res.rendering
+        assert set(r.truth) <= set(r.source.truth)
+        if r.rendering.startswith("excerpt"):
+            assert 0 < len(r.truth) < len(r.source.truth), r.name
+            assert not any(k[0].startswith("appeals.") for k in r.truth), r.name
+        else:
+            assert r.truth == r.source.truth, r.name
+
+
+def test_renderings_are_deterministic(tmp_path) -> None:
+    from tests.fixturegen.crawler_render import generated_sources
+
+    a = generated_sources(2, SEED, tmp_path / "a")
+    b = generated_sources(2, SEED, tmp_path / "b")
+    for sa, sb in zip(a, b):
+        for kind in RENDERINGS:
+            assert render(sa, kind, SEED).text == render(sb, kind, SEED).text
+
+
+def test_right_share(results: list[Result], report: str) -> None:
+    total = summary(results)["ALL"]
+    assert total.right / total.cells >= RIGHT_MIN, report
+
+
+def test_wrong_share(results: list[Result], report: str) -> None:
+    total = summary(results)["ALL"]
+    assert total.wrong / total.cells < WRONG_MAX, report
+
+
+def test_unit_and_year(results: list[Result], report: str) -> None:
+    total = summary(results)["ALL"]
+    assert total.unit_right / total.documents >= UNIT_YEAR_MIN, report
+    assert total.year_right / total.documents >= 0.95, report
+
+
+def test_real_pdf_texts_have_no_wrong_number(results: list[Result], report: str) -> None:
+    for res in results:
+        if res.rendering.source.kind == "real_pdf":
+            assert not res.wrong, f"{res.rendering.name}\n{report}"
