@@ -27,6 +27,8 @@ class Cell:
     """True where a merged cell is repeated at a grid position it covers (not its origin)."""
     trailing_gap: bool = False
     """True on the last cell of a row whose trailing empty cells were cut (blank or lost: unknowable)."""
+    glued: bool = False
+    """True on a digit run read without separators: it may hold several cells (transforms/splitter.py)."""
 
 
 @dataclass

@@ -1,7 +1,8 @@
-"""Plain-text reports: tab-separated rows, one cell per line, or markdown pipes.
+"""Plain-text reports in any rendering: read as a stream of template labels and values.
 
-Text pulled out of Word or PDF loses the table structure in different ways; this reader
-rebuilds rows of cells without knowing anything about the template.
+Text pulled out of Word, PDF, web pages or crawlers loses the table structure in different ways;
+extractors/stream.py reads all of them with one tokenizer. Only Word's own text export (a tab
+before every cell, cells spanning lines, a blank line after each row) keeps its row reader.
 """
 from __future__ import annotations
 
@@ -9,13 +10,12 @@ import re
 
 from extractors.decode import decode_bytes
 from extractors.model import Cell, ExtractionError, Grid, Paragraph, ReadResult
+from extractors.stream import stream_blocks
 
 NUMERIC_CELL = re.compile(r"^[\s+\-]*[0-9０-９][0-9０-９,，.．]*\s*$|^\s*[—\-–/／无]+\s*$")
 HEADING_LIKE = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|\d{1,2}、|（[一二三四五六七八九十]+）|\([一二三四五六七八九十]+\)).{4,}")
 WORD_NOISE = re.compile(r"\[bookmark:[^\]]*\]")
-MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 CELL_PER_LINE_SHARE = 0.8
-TRAILING_GAP = "\x00gap"
 
 
 def read_text(data: bytes, name: str) -> ReadResult:
@@ -24,9 +24,9 @@ def read_text(data: bytes, name: str) -> ReadResult:
         raise ExtractionError(f"text is not valid UTF-8 or GBK ({text.count(chr(0xFFFD))} undecodable characters); re-save it as UTF-8")
     lines = [WORD_NOISE.sub("", line.rstrip("\r")) for line in text.split("\n")]
     if _is_cell_per_line(lines):
-        blocks = _cell_per_line_blocks(lines)
+        blocks = _cell_per_line_blocks(lines)  # Word's export: a tab before every cell, multi-line cells
     else:
-        blocks = _row_per_line_blocks(lines)
+        blocks = stream_blocks([(line, f"line {number}") for number, line in enumerate(lines, start=1)])
     return ReadResult(format="text", blocks=blocks, warnings=[] if encoding.startswith("utf") else [f"decoded as {encoding}"])
 
 
@@ -36,51 +36,6 @@ def _is_cell_per_line(lines: list[str]) -> bool:
         return False
     single = sum(1 for line in tab_lines if line.startswith("\t") and line.count("\t") == 1)
     return single / len(tab_lines) >= CELL_PER_LINE_SHARE
-
-
-def _split_row(line: str) -> list[str] | None:
-    """Cells of a tab-separated or markdown row, or None for prose."""
-    stripped = line.strip()
-    if stripped.startswith("|") and stripped.count("|") >= 2:
-        if MD_SEPARATOR.match(stripped):
-            return []
-        return [c.strip() for c in stripped.strip("|").split("|")]
-    if "\t" in line:
-        cells = line.split("\t")
-        stripped_any = False
-        while cells and not cells[-1].strip():
-            cells.pop()  # a trailing separator may be an export artefact or a blank cell: unknowable
-            stripped_any = True
-        if stripped_any and cells:
-            cells[-1] = cells[-1] + TRAILING_GAP
-        return cells
-    return None
-
-
-def _row_per_line_blocks(lines: list[str]) -> list[Paragraph | Grid]:
-    blocks: list[Paragraph | Grid] = []
-    rows: list[list[Cell]] = []
-
-    def flush() -> None:
-        if rows:
-            blocks.append(Grid(rows=list(rows), ref=f"lines {rows[0][0].ref.split()[-1]}-{rows[-1][0].ref.split()[-1]}"))
-            rows.clear()
-
-    for number, line in enumerate(lines, start=1):
-        cells = _split_row(line)
-        if cells is None:
-            if line.strip():
-                flush()
-                blocks.append(Paragraph(text=_clean_heading(line), ref=f"line {number}"))
-            continue
-        if not cells:
-            continue
-        rows.append([
-            Cell(text=c.removesuffix(TRAILING_GAP).strip(), ref=f"line {number} cell {i + 1}", row=len(rows), col=i, trailing_gap=c.endswith(TRAILING_GAP))
-            for i, c in enumerate(cells)
-        ])
-    flush()
-    return blocks
 
 
 def _clean_heading(line: str) -> str:

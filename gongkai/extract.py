@@ -16,13 +16,13 @@ from transforms.catalog import metrics
 from transforms.chrome import strip_chrome
 from transforms.checks import CheckResult, run_checks
 from transforms.identity import identify
-from transforms.inference import infer_short_rows
 from transforms.matcher import match_document
 from transforms.prose import ProseValue, prose_values
 from transforms.pubdate import PubDateCandidate, document_candidates
 from transforms.regions import gazetteer
 from transforms.sections import SectionText, section_texts
 from transforms.rows import LongValue, Note, build_long_values
+from transforms.splitter import solve_rows
 
 MIN_MATCHED_ROWS = 3
 
@@ -116,7 +116,7 @@ def extract_read(document: dict, read: ReadResult, scope_code: str | None = None
             "if it is an annual report, add the year to the title in a copy of the file and ingest the copy",
         )
     values, notes, short_rows = build_long_values(match)
-    notes.extend(infer_short_rows(values, short_rows))
+    notes.extend(solve_rows(values, short_rows))
     notes[:0] = [Note(None, None, "info", note) for note in match.notes + read.warnings]
     document["completeness"] = completeness(values)
     if document["completeness"] < 1:

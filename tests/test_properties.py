@@ -24,7 +24,8 @@ from gongkai.extract import base_document, extract_bytes, extract_read
 from gongkai.paths import SAMPLES, TEMPLATE
 from transforms.catalog import applicants
 from transforms.matcher import match_document
-from transforms.values import parse_cell
+from transforms.catalog import metrics
+from transforms.values import metric_value, parse_cell
 
 SETTINGS = settings(max_examples=int(os.environ.get("GONGKAI_HYPOTHESIS_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
@@ -130,7 +131,7 @@ def _check_values(extraction, printed: Printed) -> None:
             continue
         assert value.value_semantic in ("number", "zero"), value
         assert abs(value.value) in printed, f"{value.value} ({value.raw_text!r} at {value.source_ref}) is not in the input"
-        assert parse_cell(value.raw_text or "").value == value.value
+        assert metric_value(value.raw_text or "", value.metric_id, metrics()[value.metric_id].unit).value == value.value
     for metric_id, filled in inferred.items():
         row = rows[metric_id]
         assert all(v >= 0 for v in filled), (metric_id, row)

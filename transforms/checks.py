@@ -122,3 +122,29 @@ def run_checks(values: list[LongValue]) -> list[CheckResult]:
         else:
             results.extend(r for r in [_evaluate(rule, by_applicant.get(None, {}), None, None)] if r)
     return results
+
+
+Key = tuple[str, str | None]
+
+
+def rule_instances(keys: list[Key]) -> list[tuple[str, list[Key], list[Key]]]:
+    """Every identity as (check_id, reported cells, expected cells) over the given cells, for solvers."""
+    by_applicant: dict[str | None, list[str]] = {}
+    by_metric: dict[str, list[str]] = {}
+    for metric_id, applicant in keys:
+        by_applicant.setdefault(applicant, []).append(metric_id)
+        if applicant is not None:
+            by_metric.setdefault(metric_id, []).append(applicant)
+    out: list[tuple[str, list[Key], list[Key]]] = []
+    for rule in rules():
+        if rule.scope == "per_row":
+            groups = [(names, lambda n, m=metric_id: (m, n)) for metric_id, names in by_metric.items()]
+        elif rule.scope == "per_applicant":
+            groups = [(names, lambda n, a=applicant: (n, a)) for applicant, names in by_applicant.items() if applicant is not None]
+        else:
+            groups = [(by_applicant.get(None, []), lambda n: (n, None))]
+        for names, key in groups:
+            reported, expected = _terms(rule.reported, names), _terms(rule.expected, names)
+            if reported and expected:
+                out.append((rule.check_id, [key(n) for n in reported], [key(n) for n in expected]))
+    return out

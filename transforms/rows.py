@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from transforms.catalog import Metric, applicants, metrics
 from transforms.matcher import MatchResult, RowMatch
-from transforms.values import parse_cell
+from transforms.values import metric_value
 
 OTHER_SUBROWS = ("requests.other.no_correction", "requests.other.fee_unpaid", "requests.other.other")
 SINGLE_OTHER = "requests.other"
@@ -53,17 +53,17 @@ def build_long_values(match: MatchResult) -> tuple[list[LongValue], list[Note], 
     """Values for every expected cell, plus the short rows whose alignment is still unknown."""
     placed: dict[tuple[str, str | None], LongValue] = {}
     short_rows: list[RowMatch] = []
+    notes: list[Note] = []
     for row in match.rows:
         if row.is_short:
             short_rows.append(row)
             continue
         for (metric_id, applicant), cell in zip(row.targets, row.cells):
-            parsed = parse_cell(cell.text)
-            semantic = parsed.semantic
-            placed[(metric_id, applicant)] = LongValue(metric_id, applicant, parsed.value, semantic, cell.text, cell.ref)
+            placed[(metric_id, applicant)], note = cell_value(metric_id, applicant, cell.text, cell.ref)
+            if note:
+                notes.append(note)
     values: list[LongValue] = []
-    notes: list[Note] = []
-    short_metrics = {row.targets[0][0] for row in short_rows}
+    short_metrics = {metric_id for row in short_rows for metric_id, _ in row.targets}
     for metric in expected_metrics(match):
         for applicant in applicants() if metric.by_applicant else (None,):
             key = (metric.metric_id, applicant)
@@ -73,7 +73,16 @@ def build_long_values(match: MatchResult) -> tuple[list[LongValue], list[Note], 
             values.append(LongValue(metric.metric_id, applicant, None, "missing", None, None))
             if metric.metric_id not in short_metrics and applicant in (None, "total"):
                 notes.append(Note(metric.metric_id, None, "left_null", "row not found in the document"))
-    for value in values:
-        if value.value_semantic == "text":
-            notes.append(Note(value.metric_id, value.applicant, "left_null", f"cell '{value.raw_text}' is not a number ({value.source_ref})"))
     return values, notes, short_rows
+
+
+def cell_value(metric_id: str, applicant: str | None, text: str, ref: str | None) -> tuple[LongValue, Note | None]:
+    """One printed cell as the metric holds it (transforms/values.metric_value), with a note when it is
+    number-like text (-3 as a count, 1e9, a 20-digit cell) or an amount converted to the metric's unit."""
+    parsed = metric_value(text, metric_id, metrics()[metric_id].unit if metric_id in metrics() else "")
+    value = LongValue(metric_id, applicant, parsed.value, parsed.semantic, text, ref)
+    raw = text.strip()[:40]
+    if parsed.semantic == "text":
+        reason = f"cell '{raw}' is not a number ({ref})" + (f": {parsed.note}" if parsed.note else "")
+        return value, Note(metric_id, applicant, "left_null", reason)
+    return value, Note(metric_id, applicant, "info", f"{parsed.note} ({ref})") if parsed.note else None

@@ -1,0 +1,383 @@
+"""Place the cells of rows printed short or glued, solving the whole table with its identities.
+
+A row's printed values can hold fewer tokens than the row has columns for two reasons: digits ran
+together (``行政规范性文件0012``: one token, three cells) or empty cells were dropped. Both are the
+same question: which assignment of printed digits to columns is right? Each row gets every candidate
+allowed by the text alone:
+
+- a space, tab or pipe is always a cell boundary (tokens are never joined);
+- a glued digit run splits anywhere, but no multi-digit cell starts with 0;
+- cells are lost only when the digits cannot fill the row (at most MAX_LOST_CELLS of them), and a lost
+  cell is an unknown to solve, never a zero.
+
+Then the table is solved as a whole with the identities of data/checks.csv (row totals, 一+二 =
+（七）+四, （七） = sum of outcomes, section 四 totals) and non-negativity. A cell is filled only when
+every assignment satisfying them gives it the same value: a cell that is the same in every candidate
+of its row was decided by the text (kept as printed); one decided by the identities is ``inferred``
+with a note naming them. Otherwise it stays NULL and the note lists the row's candidates.
+
+A report that breaks an identity among cells the text decides keeps its numbers; that identity is
+dropped from the solve, and a cell is then filled only if it agrees across every way of dropping one
+more identity, so an impossible identity never forces a split elsewhere. The search is bounded
+(MAX_ROW_CANDIDATES per row, MAX_NODES per solve): past a bound the cells stay NULL with a note.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from transforms.checks import rule_instances
+from transforms.matcher import RowMatch
+from transforms.rows import LongValue, Note, cell_value
+from transforms.values import parse_cell
+
+MAX_LOST_CELLS = 2
+MAX_ROW_CANDIDATES = 2000
+MAX_NODES = 50_000
+MAX_SHOWN = 6
+TOLERANCE = 1e-6
+COUNTED = ("number", "zero", "inferred")
+Key = tuple[str, str | None]
+UNKNOWN = "unknown"  # a lost cell: a number to solve
+NOT_REPORTED = "not_reported"  # blank, n.a., missing, text: the identity cannot be evaluated
+_CELL = re.compile(r"(?:0|[1-9]\d*)(?:\.\d+)?")
+
+
+@dataclass(frozen=True)
+class Part:
+    text: str
+    value: float | None
+    semantic: str
+    ref: str
+
+
+Candidate = tuple[Part | None, ...]  # None: a lost cell
+
+
+class TooMany(Exception):
+    """A bound of the search was reached."""
+
+
+def _splits(digits: str, parts: int, budget: list[int]) -> list[list[str]]:
+    """Ways to cut a digit string into `parts` cells, none with a leading zero."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise TooMany
+    if parts == 1:
+        return [[digits]] if _CELL.fullmatch(digits) else []
+    out = []
+    for cut in range(1, len(digits) - parts + 2):
+        head = digits[:cut]
+        if not _CELL.fullmatch(head):
+            if head.startswith("0") or "." in head:
+                break
+            continue
+        for rest in _splits(digits[cut:], parts - 1, budget):
+            out.append([head, *rest])
+    return out
+
+
+def _token_options(cell, max_parts: int, budget: list[int]) -> list[tuple[Part, ...]]:
+    """The ways one printed token fills cells: itself, or (glued digits) several cells."""
+    parsed = parse_cell(cell.text)
+    whole = (Part(cell.text, parsed.value, parsed.semantic, cell.ref),)
+    folded = unicodedata.normalize("NFKC", cell.text)
+    if not cell.glued or "," in folded or folded[:1] in "+-":
+        return [whole]
+    suffix = re.search(r"(万元|元)$", folded)
+    digits = folded[: suffix.start()] if suffix else folded
+    options: list[tuple[Part, ...]] = []
+    for n in range(1, min(max_parts, len(digits.replace(".", ""))) + 1):
+        for split in _splits(digits, n, budget):
+            parts = [text + (suffix.group(0) if suffix and i == n - 1 else "") for i, text in enumerate(split)]
+            options.append(tuple(Part(text, parse_cell(text).value, parse_cell(text).semantic, f"{cell.ref}+{sum(len(p) for p in split[:i])}" if n > 1 else cell.ref)
+                                 for i, text in enumerate(parts)))
+    return options or [whole]
+
+
+def row_candidates(row: RowMatch, leading_only: bool = False) -> list[Candidate]:
+    """Every placement of a row's printed tokens over its columns that the text allows."""
+    width = len(row.targets)
+    budget = [MAX_NODES]
+    options = [_token_options(cell, width, budget) for cell in row.cells]
+    capacity = sum(max(len(o) for o in opts) for opts in options)
+    # cells lost among blanks cannot be placed; cut after the printed ones (leading) they can
+    lost_allowed = capacity < width and (leading_only or all(o[0][0].value is not None for o in options))
+    out: dict[tuple, Candidate] = {}
+
+    def place(i: int, placed: list[Part | None], lost: int) -> None:
+        budget[0] -= 1
+        if budget[0] < 0 or len(out) > MAX_ROW_CANDIDATES:
+            raise TooMany
+        room = width - len(placed)
+        if i == len(options):
+            if room == 0 or (lost_allowed and (leading_only or lost + room <= MAX_LOST_CELLS)):  # cut cells: any number
+                candidate = tuple(placed + [None] * room)
+                out.setdefault(tuple((p.value, p.semantic) if p else None for p in candidate), candidate)
+            return
+        for option in options[i]:
+            if len(option) <= room:
+                place(i + 1, placed + list(option), lost)
+        if lost_allowed and not leading_only and lost < MAX_LOST_CELLS and room > 0:
+            place(i, placed + [None], lost + 1)
+
+    place(0, [], 0)
+    return list(out.values())
+
+
+class _Solver:
+    """Backtracking over the rows' candidates with the identities as constraints.
+
+    Each row's candidates are first reduced on their own: lost cells an identity of that row alone
+    determines are solved, candidates that break an identity are dropped, equal rows merged. Most
+    rows then have one candidate left and the search only branches where rows really are open.
+    """
+
+    def __init__(self, fixed: dict[Key, float | str], rows: list[tuple[list[Key], list[Candidate]]],
+                 instances: list[tuple[str, list[Key], list[Key]]], budget: list[int]) -> None:
+        self.instances, self.budget = instances, budget
+        self.keys = [keys for keys, _ in rows]
+        self.state: dict[Key, float | str] = dict(fixed)
+        for keys in self.keys:
+            for key in keys:
+                self.state[key] = UNKNOWN
+        self.touching = [[inst for inst in instances if set(keys) & set(inst[1] + inst[2])] for keys in self.keys]
+        self.options = [self._reduce(r, candidates) for r, (_, candidates) in enumerate(rows)]
+        self.order = sorted(range(len(rows)), key=lambda r: len(self.options[r]))
+
+    def _tick(self) -> None:
+        self.budget[0] -= 1
+        if self.budget[0] < 0:
+            raise TooMany
+
+    def _reduce(self, r: int, candidates: list[Candidate]) -> list[list[float | str]]:
+        keys = set(self.keys[r])
+        local = [inst for inst in self.touching[r] if all(k in keys or self.state.get(k) != UNKNOWN for k in inst[1] + inst[2])]
+        out: dict[tuple, list[float | str]] = {}
+        for candidate in candidates:
+            self._tick()
+            values = [_part_value(part) for part in candidate]
+            trial = dict(self.state)
+            trial.update(zip(self.keys[r], values))
+            if not all(_consistent(trial, inst) for inst in self.touching[r]):
+                continue
+            solved = _propagate(trial, local)
+            if solved is None:
+                continue
+            values = [solved[k] for k in self.keys[r]]
+            out.setdefault(tuple(values), values)
+        return list(out.values())
+
+    def solutions(self) -> list[dict[Key, float | None]]:
+        found: list[dict[Key, float | None]] = []
+        if all(self.options):
+            self._search(0, found)
+        return found
+
+    def _search(self, depth: int, found: list) -> None:
+        self._tick()
+        if depth == len(self.order):
+            solved = _propagate(self.state, self.instances)
+            if solved is not None:
+                found.append({key: (v if isinstance(v, float) else None) for keys in self.keys for key in keys for v in [solved.get(key)]})
+            return
+        r = self.order[depth]
+        keys = self.keys[r]
+        saved = [self.state[k] for k in keys]
+        for values in self.options[r]:
+            self.state.update(zip(keys, values))
+            if all(_consistent(self.state, inst) for inst in self.touching[r]):
+                self._search(depth + 1, found)
+        self.state.update(zip(keys, saved))
+
+
+def _part_value(part: Part | None) -> float | str:
+    if part is None:
+        return UNKNOWN
+    return part.value if part.semantic in ("number", "zero") and part.value is not None else NOT_REPORTED
+
+
+def _value(state: dict[Key, float | str], key: Key) -> float | str:
+    return state.get(key, NOT_REPORTED)
+
+
+def _consistent(state: dict[Key, float | str], instance: tuple[str, list[Key], list[Key]]) -> bool:
+    """False only when the identity cannot hold whatever the unknown (non-negative) cells are."""
+    _, reported, expected = instance
+    sums, unknown = [0.0, 0.0], [0, 0]
+    for side, keys in enumerate((reported, expected)):
+        for key in keys:
+            v = _value(state, key)
+            if v in (UNKNOWN, NOT_REPORTED):  # a blank is no number, but never negative either
+                unknown[side] += 1
+            else:
+                sums[side] += float(v)
+    if not unknown[0] and not unknown[1]:
+        return abs(sums[0] - sums[1]) <= TOLERANCE
+    if not unknown[0]:
+        return sums[1] <= sums[0] + TOLERANCE
+    if not unknown[1]:
+        return sums[0] <= sums[1] + TOLERANCE
+    return True
+
+
+def _propagate(state: dict[Key, float | str], instances) -> dict[Key, float | str] | None:
+    """Solve lost cells an identity determines (one unknown, or parts of a zero total); None if infeasible."""
+    state = dict(state)
+    changed = True
+    while changed:
+        changed = False
+        for instance in instances:
+            if not _consistent(state, instance):
+                return None
+            _, reported, expected = instance
+            values = [_value(state, k) for k in reported + expected]
+            if NOT_REPORTED in values:
+                continue
+            unknown = [k for k in reported + expected if _value(state, k) == UNKNOWN]
+            if not unknown:
+                continue
+            known_r = sum(float(_value(state, k)) for k in reported if _value(state, k) != UNKNOWN)
+            known_e = sum(float(_value(state, k)) for k in expected if _value(state, k) != UNKNOWN)
+            if len(unknown) == 1:
+                key = unknown[0]
+                solved = known_e - known_r if key in reported else known_r - known_e
+                if solved < -TOLERANCE:
+                    return None
+                state[key] = max(0.0, solved)
+                changed = True
+            elif all(k in expected for k in unknown) and abs(known_r - known_e) <= TOLERANCE:
+                for key in unknown:
+                    state[key] = 0.0  # parts of a total already reached, never negative: zero
+                changed = True
+            elif all(k in reported for k in unknown) and abs(known_r - known_e) <= TOLERANCE:
+                for key in unknown:
+                    state[key] = 0.0
+                changed = True
+    return state
+
+
+def _fixed_state(values: list[LongValue]) -> dict[Key, float | str]:
+    return {(v.metric_id, v.applicant): (float(v.value) if v.value_semantic in COUNTED and v.value is not None else NOT_REPORTED) for v in values}
+
+
+def _show(candidate: Candidate) -> str:
+    return "|".join("?" if p is None else p.text for p in candidate)
+
+
+def solve_rows(values: list[LongValue], short_rows: list[RowMatch]) -> list[Note]:
+    """Fill the cells of short or glued rows where the text and the identities decide them (in place)."""
+    by_key = {(v.metric_id, v.applicant): v for v in values}
+    notes: list[Note] = []
+    rows: list[tuple[RowMatch, list[Key], list[Candidate]]] = []
+    for row in short_rows:
+        metric_id = row.targets[0][0]
+        if any(target not in by_key for target in row.targets):  # e.g. （六） as one row where sub-rows are printed
+            notes.append(Note(metric_id, None, "left_null", f"row '{row.label}' ({row.label_ref}) is not part of the template this document prints; its values were not placed"))
+            continue
+        try:
+            candidates = row_candidates(row, leading_only=row.leading) or row_candidates(row)
+        except TooMany:
+            notes.append(Note(metric_id, None, "left_null", f"{_detail(row)}; too many ways to place them (more than {MAX_ROW_CANDIDATES}): left NULL"))
+            continue
+        if not candidates:
+            notes.append(Note(metric_id, None, "left_null", f"{_detail(row)}; too many lost, or blanks among them, to place"))
+            continue
+        rows.append((row, list(row.targets), candidates))
+    if not rows:
+        return notes
+    fixed = _fixed_state(values)
+    for _, keys, _ in rows:
+        for key in keys:
+            fixed.pop(key, None)
+    decided, used, how = _decide(fixed, rows)
+    for (row, keys, _), candidates, row_decided, row_how in zip(rows, used, decided, how):
+        notes.append(_write(row, keys, candidates, row_decided, row_how, by_key))
+    return notes
+
+
+def _decide(fixed: dict[Key, float | str], rows) -> tuple[list[dict[Key, float | None] | None], list[list[Candidate]], list[str]]:
+    """Per row, the value every satisfying assignment gives each cell (None where they differ).
+
+    Also returns the candidates each row was solved with and, per row, how (for its note).
+    """
+    all_keys = list(fixed) + [key for _, keys, _ in rows for key in keys]
+    instances = rule_instances(all_keys)
+    full = [row_candidates(row) if row.leading else candidates for row, _, candidates in rows]
+    # cells the text decides: the same in every placement of their row
+    structural = dict(fixed)
+    for (_, keys, _), candidates in zip(rows, full):
+        for i, key in enumerate(keys):
+            parts = {(p.value, p.semantic) if p else None for p in (c[i] for c in candidates)}
+            part = candidates[0][i] if candidates else None
+            structural[key] = part.value if len(parts) == 1 and part is not None and part.semantic in ("number", "zero") and part.value is not None else UNKNOWN
+    broken = [inst for inst in instances if all(isinstance(_value(structural, k), float) for k in inst[1] + inst[2]) and not _consistent(structural, inst)]
+    active = [inst for inst in instances if inst not in broken]
+    used = [candidates for _, _, candidates in rows]
+    budget = [MAX_NODES]
+    try:
+        solutions = _Solver(fixed, list(zip([k for _, k, _ in rows], used)), active, budget).solutions()
+        if not solutions and any(row.leading for row, _, _ in rows):  # the printed values did not start the row after all
+            used = full
+            solutions = _Solver(fixed, list(zip([k for _, k, _ in rows], used)), active, budget).solutions()
+        relaxed = bool(broken or not solutions)
+        if relaxed:
+            involved = [inst for inst in active if any(isinstance(_value(structural, k), str) for k in inst[1] + inst[2])]
+            for dropped in involved:
+                solutions.extend(_Solver(fixed, list(zip([k for _, k, _ in rows], used)), [i for i in active if i is not dropped], budget).solutions())
+    except TooMany:
+        return [None] * len(rows), used, ["too_many"] * len(rows)
+    out: list[dict[Key, float | None] | None] = []
+    how: list[str] = []
+    broken_names = ", ".join(sorted({b[0] for b in broken}))
+    for _, keys, _ in rows:
+        row_out: dict[Key, float | None] = {}
+        for key in keys:
+            seen = {s.get(key) for s in solutions}
+            row_out[key] = next(iter(seen)) if len(seen) == 1 else None
+        out.append(row_out if solutions else {})
+        names = ", ".join(sorted({inst[0] for inst in active if set(keys) & set(inst[1] + inst[2])})) or "none"
+        how.append(f"{'relaxed' if relaxed else 'strict'}:{names}" + (f"; ignored because the printed cells break them: {broken_names}" if broken else ""))
+    return out, used, how
+
+
+def _detail(row: RowMatch) -> str:
+    if any(c.glued for c in row.cells):
+        return f"row '{row.label}' ({row.label_ref}) printed '{' '.join(c.text for c in row.cells)}' (digits run together) for {len(row.targets)} columns"
+    return f"row '{row.label}' ({row.label_ref}) printed {len(row.cells)} of {len(row.targets)} values"
+
+
+def _write(row: RowMatch, keys: list[Key], candidates: list[Candidate], decided, how: str, by_key: dict[Key, LongValue]) -> Note:
+    metric_id = row.targets[0][0]
+    detail = _detail(row)
+    shown = ", ".join(_show(c) for c in candidates[:MAX_SHOWN]) + (f", … ({len(candidates)} in all)" if len(candidates) > MAX_SHOWN else "")
+    filled, by_rule, undecided = 0, 0, 0
+    for i, key in enumerate(keys):
+        value = decided.get(key) if decided else None
+        cell = by_key[key]
+        parts = {(c[i].value, c[i].semantic) if c[i] else None for c in candidates}
+        part = candidates[0][i]
+        if len(parts) == 1 and part is not None:
+            printed, _ = cell_value(key[0], key[1], part.text, part.ref)
+            cell.value, cell.value_semantic, cell.raw_text, cell.source_ref = printed.value, printed.value_semantic, part.text, part.ref
+            filled += 1
+        elif value is not None:
+            source = next((c[i] for c in candidates if c[i] is not None and c[i].value == value), None)
+            cell.value, cell.value_semantic = value, "inferred"
+            cell.raw_text, cell.source_ref = (source.text, source.ref) if source else (None, row.label_ref)
+            by_rule += 1
+        else:
+            cell.value, cell.value_semantic = None, "missing"
+            undecided += 1
+    rules = how.split(":", 1)[1] if ":" in how else ""
+    if decided is None:
+        return Note(metric_id, None, "left_null", f"{detail}; too many combinations with the other rows to solve: {undecided} cells left NULL; candidates {shown}")
+    if not decided and undecided:
+        return Note(metric_id, None, "left_null", f"{detail}; no placement fits the identities: {undecided} cells left NULL; candidates {shown}")
+    if undecided:
+        return Note(metric_id, None, "left_null", f"{detail}; the identities do not determine {undecided} of its cells: left NULL; candidates {shown}")
+    if by_rule:
+        extra = " (every way of dropping one identity agrees)" if how.startswith("relaxed") else ""
+        return Note(metric_id, None, "filled", f"{detail}; every placement that satisfies the identities ({rules}) and non-negativity gives the same row{extra}; {by_rule} cells inferred")
+    return Note(metric_id, None, "info", f"{detail}; only one placement is possible (a space is a boundary, no multi-digit cell starts with 0)")
