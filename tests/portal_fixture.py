@@ -363,3 +363,36 @@ def build_portal(base: str, other: str) -> dict[str, Resource]:
     for n in (1, 2, 3):
         page(f"/js/a{n}.html", f"{n}镇年度报告", REPORT_TABLE.replace(">3<", f">{n}<"))
     return r
+
+
+# --- a portal whose pages carry 发布时间 (the assessment's publication dates) ------------------------
+
+CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
+DATED_PAGE_REPORT = "0000_211403005_2024"  # a report printed on its page, which says 发布时间 itself
+DATED_ATTACHMENT = "0003_450125100_2024"  # a DOCX linked from a page that says 发布时间：2025-04-20
+DATED_ATTACHMENT_PUBLISHED = "2025-04-20 10:15"
+LAST_MODIFIED_ONLY = "0010_511129207_2024"  # a PDF linked from a page without a date: only Last-Modified
+LAST_MODIFIED = datetime(2025, 3, 30, 18, 30, tzinfo=timezone.utc)  # 2025-03-31 02:30 in China: on the deadline
+
+
+def dated_portal() -> dict[str, Resource]:
+    """List page -> three report pages: the report in the page, an attachment under a dated page,
+    an attachment under an undated page (served with a Last-Modified)."""
+    html = "text/html; charset=utf-8"
+    r: dict[str, Resource] = {"/robots.txt": Resource(ROBOTS, "text/plain")}
+    r["/nb/index.html"] = Resource(html_page("政府信息公开年报", """
+<ul class="list">
+<li><a href="./2025/a.html">A镇2024年政府信息公开工作年度报告</a></li>
+<li><a href="./2025/b.html">B镇2024年政府信息公开工作年度报告</a></li>
+<li><a href="./2025/c.html">C镇2024年政府信息公开工作年度报告</a></li>
+</ul>""").encode("utf-8"), html)
+    r["/nb/2025/a.html"] = Resource((CORPUS / f"{DATED_PAGE_REPORT}.html").read_bytes(), "text/html")
+    r["/nb/2025/b.html"] = Resource(html_page("B镇2024年政府信息公开工作年度报告", f"""
+<div class="info">发布时间：{DATED_ATTACHMENT_PUBLISHED} 来源：B镇人民政府</div>
+<p>详见附件。</p><p><a href="/files/b.docx">附件：2024年年度报告.docx</a></p>""").encode("utf-8"), html)
+    r["/nb/2025/c.html"] = Resource(html_page("C镇2024年政府信息公开工作年度报告", """
+<p>详见附件。</p><p><a href="/files/c.pdf">附件：2024年年度报告.pdf</a></p>""").encode("utf-8"), html)
+    r["/files/b.docx"] = Resource((CORPUS / f"{DATED_ATTACHMENT}.docx").read_bytes(),
+                                  "application/vnd.openxmlformats-officedocument.wordprocessingml.document", last_modified=False)
+    r["/files/c.pdf"] = Resource((CORPUS / f"{LAST_MODIFIED_ONLY}.pdf").read_bytes(), "application/pdf", mtime=LAST_MODIFIED)
+    return r
