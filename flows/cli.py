@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from gongkai.cli import positive_int
 from gongkai.paths import DATA, DEFAULT_DB
 
 SCHEDULE_CRON = "0 2 * * *"
@@ -35,9 +36,9 @@ def _job_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--task-runner", choices=["local", "dask"], default="local",
                    help="local: extraction in worker processes here; dask: one task per batch on a Dask cluster")
     p.add_argument("--dask-address", default=None, help="scheduler of the Dask cluster, e.g. tcp://10.0.0.5:8786")
-    p.add_argument("--batch-size", type=int, default=None, help="documents per extraction task on Dask")
-    p.add_argument("--jobs", type=int, default=None, help="extraction processes per machine (default: all cores)")
-    p.add_argument("--hosts-at-once", type=int, default=None, help="portal hosts crawled side by side (default: 4)")
+    p.add_argument("--batch-size", type=positive_int, default=None, help="documents per extraction task on Dask")
+    p.add_argument("--jobs", type=positive_int, default=None, help="extraction processes per machine (default: all cores)")
+    p.add_argument("--hosts-at-once", type=positive_int, default=None, help="portal hosts crawled side by side (default: 4)")
 
 
 def _parameters(args: argparse.Namespace) -> dict:

@@ -113,11 +113,14 @@ class Scraper:
                     queue.append(url)
             for link in portal.report_links(links, pattern, exclude=seen_pages | set(pages)):
                 candidates.setdefault(link.url, (link, list_url))
+            log.info("site %s: list page %d of at most %d read; %d report links so far", site.name, fetched_pages,
+                     site.max_pages, len(candidates))
         if queue:
             log.info("site %s: stopped after max_pages=%d list pages; %d more not visited", site.name, site.max_pages, len(queue))
-        for url, (link, list_url) in candidates.items():
+        for number, (url, (link, list_url)) in enumerate(candidates.items(), 1):
             if url in self._done:
                 continue
+            log.info("site %s: document %d/%d %s", site.name, number, len(candidates), url)
             if portal.is_attachment(link):
                 docs.append(self._attachment(link, list_url))
             else:

@@ -140,6 +140,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from gongkai.progress import GroupProgress
     from warehouse.atomic import ExportError
     from warehouse.export import export, open_warehouse
     from warehouse.scope import ScopeError, listing
@@ -156,7 +157,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UserError(Exit.USAGE, "--out DIR is required (or --list to see the provinces and years)")
     out = writable_folder(args.out)
     try:
-        written = export(db, out, province=args.province, year=args.year)
+        with GroupProgress() as progress:
+            written = export(db, out, province=args.province, year=args.year, progress=progress.update)
     except ScopeError as exc:
         raise UserError(Exit.NOT_FOUND, str(exc)) from None
     except FileNotFoundError as exc:
@@ -243,21 +245,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("correct", help="record a correction of one cell (or a 'not a report' mark); applied at the next ingest")
-    p.add_argument("document_id")
-    p.add_argument("metric_id", nargs="?")
+    p.add_argument("document_id", help="the document (16 hex digits, see `documents`)")
+    p.add_argument("metric_id", nargs="?", help="the cell's metric, e.g. requests.received (omit with --not-report)")
     p.add_argument("--applicant", default=None, help="applicant column of section 三 (natural_person, ..., total)")
     p.add_argument("--value", default=None, help="the corrected value, in digits")
-    p.add_argument("--kind", choices=["value", "accept_inferred", "pick_split"], default="value")
+    p.add_argument("--kind", choices=["value", "accept_inferred", "pick_split"], default="value",
+                   help="value: set the value; accept_inferred: confirm an inferred cell; pick_split: choose a candidate split (default: %(default)s)")
     p.add_argument("--not-report", action="store_true", help="mark a quarantined file as not an annual report")
-    p.add_argument("--who", required=True)
-    p.add_argument("--why", required=True)
-    p.add_argument("--db", default=str(DEFAULT_DB))
+    p.add_argument("--who", required=True, help="who makes the correction (kept with it)")
+    p.add_argument("--why", required=True, help="why, e.g. what the source shows (kept with it)")
+    p.add_argument("--db", default=str(DEFAULT_DB), help=db_help)
     p.set_defaults(func=cmd_correct)
 
     p = sub.add_parser("review", help="the review web application: the queue, the source beside the numbers, corrections")
-    p.add_argument("--db", default=str(DEFAULT_DB))
+    p.add_argument("--db", default=str(DEFAULT_DB), help=db_help)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (anything but loopback needs --token)")
-    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--port", type=positive_int, default=8765, help="port to listen on (default: %(default)s)")
     p.add_argument("--token", default=None, help="access token, required when binding beyond 127.0.0.1")
     p.set_defaults(func=cmd_review)
 

@@ -33,6 +33,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("cli") / "warehouse.duckdb"
     done = gongkai("ingest", str(SAMPLES), "--db", str(path))
     assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # not a terminal: no progress drawn
     return path
 
 
@@ -214,3 +215,52 @@ def test_query_survives_a_closed_pipe(db: Path) -> None:
         err = process.stderr.read().decode()
         assert process.wait(timeout=60) == 0, err
         assert err == ""
+
+
+def _run_on_a_terminal(args: list[str]) -> tuple[int, str, str]:
+    """Run gongkai with stderr on a pseudo-terminal, as in a person's shell; returns (code, stdout, terminal text)."""
+    import pty
+
+    master, slave = pty.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "160"}
+    env.pop("NO_COLOR", None)
+    process = subprocess.Popen([sys.executable, "-m", "gongkai.cli", *args], stdout=subprocess.PIPE, stderr=slave, env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    out = process.stdout.read().decode() if process.stdout else ""
+    return process.wait(timeout=300), out, b"".join(chunks).decode(errors="replace")
+
+
+def test_ingest_and_export_show_live_progress_on_a_terminal_only(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    seeds = sorted(SAMPLES.glob("*.txt"))
+    for i in range(24):  # distinct bytes, so every file is a new document
+        (inbox / f"{i:03d}.txt").write_bytes(seeds[i % len(seeds)].read_bytes() + f"\n{i}\n".encode())
+    (inbox / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
+    db = tmp_path / "warehouse.duckdb"
+    code, out, terminal = _run_on_a_terminal(["ingest", str(inbox), "--db", str(db), "--jobs", "2"])
+    assert code == 0, terminal
+    assert "extracting" in terminal and "25/25" in terminal and "docs/s" in terminal and "ETA" in terminal
+    assert "quarantined: 1" in terminal and "Traceback" not in terminal
+    assert "loaded: 24" in out
+    code, out, terminal = _run_on_a_terminal(["export", "--out", str(tmp_path / "exports"), "--db", str(db)])
+    assert code == 0, terminal
+    assert "exporting" in terminal and "folders/s" in terminal
+    provinces = {p.name for p in (tmp_path / "exports").iterdir() if p.is_dir() and p.name not in ("parquet",)}
+    groups = sum(1 for p in provinces for _ in (tmp_path / "exports" / p).iterdir())
+    assert f"{groups}/{groups}" in terminal
+
+
+def test_flow_commands_validate_their_numbers_too() -> None:
+    for option in ("--jobs", "--batch-size", "--hosts-at-once"):
+        assert_one_line(gongkai("nightly", option, "0"), Exit.USAGE, f"gongkai nightly: argument {option}: 0 is too small")

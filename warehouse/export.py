@@ -8,6 +8,7 @@ check results by region (from the marts in warehouse/marts.sql).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -297,7 +298,8 @@ def _typed_values(long: pd.DataFrame) -> pd.Series:
     return long["value"].astype(object).where(~whole, long["value"].map(lambda v: int(v) if pd.notna(v) else v))
 
 
-def export(db: Path, out: Path, province: str | None = None, year: int | None = None) -> list[Path]:
+def export(db: Path, out: Path, province: str | None = None, year: int | None = None,
+           progress: Callable[[int, int, str], None] | None = None) -> list[Path]:
     """Write every selected province-year folder and the bulk files; all appear at once or not at all.
 
     Raises ScopeError (unknown province or year, with what exists), ExportError (a file could not
@@ -308,8 +310,10 @@ def export(db: Path, out: Path, province: str | None = None, year: int | None = 
         check_scope(con, province, year)
         groups = _groups(con, province, year)
         with staged_output(Path(out)) as stage:
-            for group_province, group_year in groups:
+            for done, (group_province, group_year) in enumerate(groups, 1):
                 _province_year(con, stage, group_province, group_year)
+                if progress:  # per province-year folder (the CLI draws a bar on a terminal)
+                    progress(done, len(groups), f"{group_province} {group_year}")
             bulk.write_long_csv(con, stage.file(bulk.LONG_CSV), province, year)
             bulk.write_parquet(con, stage.folder(bulk.PARQUET), province, year)
             entries = list(stage.entries)
