@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from pandas import NA
+
 from gongkai.paths import DATA
 
 PHRASES = DATA / "export" / "check_phrases_zh.csv"
@@ -53,7 +55,7 @@ def outcome(passed: bool | None) -> str:
 
 
 def _outcome_key(passed) -> str:
-    if passed is None or (isinstance(passed, float) and math.isnan(passed)):
+    if passed is None or passed is NA or (isinstance(passed, float) and math.isnan(passed)):  # NA: a nullable boolean column
         return "not_evaluable"
     return "passed" if passed else "failed"
 
