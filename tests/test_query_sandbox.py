@@ -10,8 +10,10 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLES
 
 from gongkai.cli import main
+from gongkai.ingest import ingest
 from warehouse.export import export
 from warehouse.store import connect_read_only, staged
 
@@ -85,6 +87,13 @@ def test_analyst_read_only_connection_still_exports(warehouse: Path, tmp_path: P
     finally:
         con.close()
     assert (tmp_path / "ok.csv").read_text().splitlines() == ["x", "1"]
-    before = _sha(warehouse)
-    export(warehouse, tmp_path / "exports")
-    assert _sha(warehouse) == before
+
+
+def test_the_export_still_reads_a_warehouse_through_its_read_only_connection(tmp_path: Path):
+    db = tmp_path / "loaded.duckdb"
+    sample = sorted(SAMPLES.iterdir())[0]
+    ingest([sample], db)
+    before = _sha(db)
+    written = export(db, tmp_path / "exports")
+    assert written and all(Path(p).exists() for p in written)
+    assert _sha(db) == before
