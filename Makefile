@@ -28,7 +28,8 @@ system-deps:
 
 run: install
 	$(BIN)/gongkai nightly
-	@echo "warehouse: data/warehouse.duckdb   CSV summaries: data/exports/"
+	@echo "warehouse: data/warehouse.duckdb   CSV summaries: data/exports/<province>/<year>/"
+	@$(BIN)/python -m warehouse.export --where data/exports
 
 # The full suite (what CI runs): one line per test file with its progress, and the 20 slowest tests.
 test: install

@@ -158,10 +158,28 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = writable_folder(args.out)
     try:
         with GroupProgress() as progress:
-            written = export(db, out, province=args.province, year=args.year, progress=progress.update)
+            written = export(db, out, province=args.province, year=args.year, pdf=not args.no_pdf, progress=progress.update)
     except ScopeError as exc:
         raise UserError(Exit.NOT_FOUND, str(exc)) from None
     except FileNotFoundError as exc:
+        raise UserError(Exit.NOT_FOUND, str(exc)) from None
+    except (ExportError, PermissionError) as exc:
+        raise UserError(Exit.OUT_NOT_WRITABLE, str(exc)) from None
+    for path in written:
+        print(path)
+    return Exit.OK
+
+
+def cmd_brief(args: argparse.Namespace) -> int:
+    from warehouse.atomic import ExportError
+    from warehouse.export import write_brief
+    from warehouse.scope import ScopeError
+
+    db = warehouse_path(args.db, must_exist=True)
+    out = writable_folder(args.out)
+    try:
+        written = write_brief(db, out, args.scope, args.year, pdf=not args.no_pdf)
+    except ScopeError as exc:
         raise UserError(Exit.NOT_FOUND, str(exc)) from None
     except (ExportError, PermissionError) as exc:
         raise UserError(Exit.OUT_NOT_WRITABLE, str(exc)) from None
@@ -242,7 +260,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", default=str(DEFAULT_DB), help=db_help)
     p.add_argument("--province", default=None, help="only this province, by name, e.g. 河南省 (default: all)")
     p.add_argument("--year", type=positive_int, default=None, help="only this statistical year, e.g. 2024 (default: all)")
+    p.add_argument("--no-pdf", action="store_true", help="write the briefs as HTML only (the PDF needs headless chromium)")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("brief", help="a one-file brief (HTML and PDF) for a province, city or county and year",
+                       description="A brief for one province, city or county and year: key figures, charts, a table per county, "
+                                   "units that did not report, the largest failed checks. HTML that opens offline, and its PDF.")
+    p.add_argument("--scope", required=True, help="the province, city or county, by name (e.g. 湘潭县) or region code")
+    p.add_argument("--year", type=positive_int, required=True, help="the statistical year, e.g. 2024")
+    p.add_argument("--out", required=True, help="folder to write into, created if missing")
+    p.add_argument("--db", default=str(DEFAULT_DB), help=db_help)
+    p.add_argument("--no-pdf", action="store_true", help="write the HTML only")
+    p.set_defaults(func=cmd_brief)
 
     p = sub.add_parser("correct", help="record a correction of one cell (or a 'not a report' mark); applied at the next ingest")
     p.add_argument("document_id", help="the document (16 hex digits, see `documents`)")

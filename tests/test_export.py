@@ -60,7 +60,7 @@ def exported(corpus: Corpus, tmp_path_factory: pytest.TempPathFactory) -> tuple[
         con.execute("UPDATE dim_document SET unit = ? WHERE unit_key = ? AND year = ?", [PAYLOAD, target.unit_key, target.year])
         province = con.execute("SELECT province FROM dim_document WHERE unit_key = ?", [target.unit_key]).fetchone()[0]
     out = root / "out"
-    export(db, out)
+    export(db, out, pdf=False)
     return db, out, province
 
 
@@ -93,7 +93,7 @@ def test_one_folder_per_province_and_year_with_every_file(corpus: Corpus, export
     assert folders == expected and len(folders) == 6
     for province, year in folders:
         folder = out / province / str(year)
-        assert sorted(p.name for p in folder.iterdir()) == sorted([*FILES.values(), "数据说明.md", f"{province}_{year}.xlsx"])
+        assert sorted(p.name for p in folder.iterdir()) == sorted([*FILES.values(), "数据说明.md", f"{province}_{year}.xlsx", f"{province}_{year}_简报.html"])
         readme = (folder / "数据说明.md").read_text(encoding="utf-8-sig")
         assert all(name in readme for name in FILES.values()) and "cross_year_carry_over" in readme
 
@@ -108,7 +108,7 @@ def test_csvs_have_a_bom_and_a_stable_header_order(exported, tmp_path: Path) -> 
         else:
             assert header[: len(HEADER_STARTS[path.name])] == HEADER_STARTS[path.name], path
     again = tmp_path / "again"
-    export(db, again)
+    export(db, again, pdf=False)
     for path in out.rglob("*.csv"):
         assert (again / path.relative_to(out)).read_bytes() == path.read_bytes(), path  # same data, same bytes
 
@@ -178,15 +178,15 @@ def test_province_and_year_filters(corpus: Corpus, exported, tmp_path: Path) -> 
     db, _, _ = exported
     province = provinces(corpus)[corpus.victim.county_code]
     out = tmp_path / "filtered"
-    result = subprocess.run([sys.executable, "-m", "gongkai.cli", "export", "--db", str(db), "--out", str(out),
+    result = subprocess.run([sys.executable, "-m", "gongkai.cli", "export", "--no-pdf", "--db", str(db), "--out", str(out),
                              "--province", province, "--year", "2023"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert [p.relative_to(out).as_posix() for p in province_folders(out)] == [f"{province}/2023"]
     printed = result.stdout.splitlines()
-    assert len([p for p in printed if f"/{province}/2023/" in p]) == len(FILES) + 2  # CSVs, workbook, 数据说明.md
+    assert len([p for p in printed if f"/{province}/2023/" in p]) == len(FILES) + 3  # CSVs, workbook, 数据说明.md, brief
     assert str(out / LONG_CSV) in printed and any(f"{PARQUET}/province=" in p for p in printed)
     by_year = tmp_path / "by-year"
-    subprocess.run([sys.executable, "-m", "gongkai.cli", "export", "--db", str(db), "--out", str(by_year), "--year", "2024"],
+    subprocess.run([sys.executable, "-m", "gongkai.cli", "export", "--no-pdf", "--db", str(db), "--out", str(by_year), "--year", "2024"],
                    check=True, capture_output=True)
     assert sorted(p.relative_to(by_year).as_posix() for p in province_folders(by_year)) == sorted(
         f"{p}/2024" for p in set(provinces(corpus).values()))

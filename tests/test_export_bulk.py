@@ -31,7 +31,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
 @pytest.fixture(scope="module")
 def bulk_out(corpus: Corpus, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("bulk")
-    export(corpus.db, out)
+    export(corpus.db, out, pdf=False)
     return out
 
 
@@ -92,7 +92,7 @@ def test_unknown_province_or_year_exits_non_zero_lists_what_exists_and_suggests(
 
 def test_an_export_killed_before_its_rename_leaves_nothing_complete_looking(corpus: Corpus, tmp_path: Path) -> None:
     out = tmp_path / "killed"
-    proc = subprocess.Popen([sys.executable, "-m", "gongkai.cli", "export", "--db", str(corpus.db), "--out", str(out)],
+    proc = subprocess.Popen([sys.executable, "-m", "gongkai.cli", "export", "--no-pdf", "--db", str(corpus.db), "--out", str(out)],
                             cwd=ROOT, env={**os.environ, PAUSE_ENV: "60"}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     staged: list[Path] = []
@@ -107,13 +107,13 @@ def test_an_export_killed_before_its_rename_leaves_nothing_complete_looking(corp
     assert len(staged) == 6  # everything was written, only the rename was missing
     visible = [p for p in out.rglob("*") if not any(part.startswith(".gongkai-") for part in p.relative_to(out).parts)]
     assert visible == []
-    export(corpus.db, out)  # the next export removes the dead one's staging folder
+    export(corpus.db, out, pdf=False)  # the next export removes the dead one's staging folder
     assert not list(out.glob(".gongkai-*")) and (out / LONG_CSV).exists()
 
 
 def test_a_full_disk_names_the_file_and_the_fix_and_replaces_nothing(corpus: Corpus, tmp_path: Path, monkeypatch) -> None:
     out = tmp_path / "full"
-    export(corpus.db, out)
+    export(corpus.db, out, pdf=False)
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     real_fsync = os.fsync
     calls = {"n": 0}
@@ -126,7 +126,7 @@ def test_a_full_disk_names_the_file_and_the_fix_and_replaces_nothing(corpus: Cor
 
     monkeypatch.setattr(atomic.os, "fsync", fsync)
     with pytest.raises(ExportError) as caught:
-        export(corpus.db, out)
+        export(corpus.db, out, pdf=False)
     message = str(caught.value)
     assert message.startswith("no space left on the disk holding") and "--out" in message and "nothing was replaced" in message
     assert "\n" not in message and f"while writing {out}/" in message

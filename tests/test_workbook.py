@@ -33,7 +33,7 @@ def book_path(corpus: Corpus, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("workbook")
     victim = corpus.victim
     province = _province(corpus, victim.county_code)
-    export(corpus.db, out, province=province, year=victim.year)
+    export(corpus.db, out, province=province, year=victim.year, pdf=False)
     return out / province / str(victim.year) / f"{province}_{victim.year}.xlsx"
 
 

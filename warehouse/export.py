@@ -8,13 +8,14 @@ check results by region (from the marts in warehouse/marts.sql).
 """
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from warehouse import bulk, registry, workbook, zh
+from warehouse import brief, bulk, registry, workbook, zh
 from warehouse.atomic import Staging, staged_output
 from warehouse.scope import LEVEL_ZH, UNKNOWN_PROVINCE
 from warehouse.scope import check as check_scope
@@ -266,7 +267,8 @@ def _groups(con, province: str | None, year: int | None) -> list[tuple[str, int]
                        f"WHERE {where} AND d.year IS NOT NULL ORDER BY 1, 2", params).fetchall()
 
 
-def _province_year(con, stage: Staging, group_province: str, group_year: int) -> None:
+def _province_year(con, stage: Staging, group_province: str, group_year: int, briefs: bool, pdf: bool,
+                   notice: Callable[[str], None]) -> None:
     """The CSVs, workbook and 数据说明.md of one province and year, staged as one folder."""
     province_clause = "d.province IS NULL" if group_province == UNKNOWN_PROVINCE else "d.province = ?"
     group_where = f"d.status = 'loaded' AND {province_clause} AND d.year = ?"
@@ -288,6 +290,9 @@ def _province_year(con, stage: Staging, group_province: str, group_year: int) ->
     book = workbook.Context(con=con, province=group_province, year=group_year, frames=frames, wide_labels=wide_labels,
                             where=group_where, params=group_params)
     workbook.write(book, stage.writing(folder / f"{group_province}_{group_year}.xlsx"))
+    figures = book.figures()
+    if briefs and figures is not None:
+        brief.write(figures, lambda name: stage.writing(folder / name), f"{group_province}_{group_year}_简报", notice, pdf=pdf)
     readme = stage.writing(folder / "数据说明.md")
     readme.write_text(_dictionary(group_province, group_year, {k: len(f) for k, f in frames.items()}), encoding="utf-8-sig")
 
@@ -298,10 +303,16 @@ def _typed_values(long: pd.DataFrame) -> pd.Series:
     return long["value"].astype(object).where(~whole, long["value"].map(lambda v: int(v) if pd.notna(v) else v))
 
 
-def export(db: Path, out: Path, province: str | None = None, year: int | None = None,
-           progress: Callable[[int, int, str], None] | None = None) -> list[Path]:
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def export(db: Path, out: Path, province: str | None = None, year: int | None = None, briefs: bool = True, pdf: bool = True,
+           notice: Callable[[str], None] = _stderr, progress: Callable[[int, int, str], None] | None = None) -> list[Path]:
     """Write every selected province-year folder and the bulk files; all appear at once or not at all.
 
+    briefs: also the HTML brief of each province and year (pdf: and its PDF, printed by chromium).
+    notice: where one-line notices go (a PDF that could not be printed, and why).
     Raises ScopeError (unknown province or year, with what exists), ExportError (a file could not
     be written, naming it and the fix) or FileNotFoundError (no warehouse).
     """
@@ -311,7 +322,7 @@ def export(db: Path, out: Path, province: str | None = None, year: int | None = 
         groups = _groups(con, province, year)
         with staged_output(Path(out)) as stage:
             for done, (group_province, group_year) in enumerate(groups, 1):
-                _province_year(con, stage, group_province, group_year)
+                _province_year(con, stage, group_province, group_year, briefs, pdf, notice)
                 if progress:  # per province-year folder (the CLI draws a bar on a terminal)
                     progress(done, len(groups), f"{group_province} {group_year}")
             bulk.write_long_csv(con, stage.file(bulk.LONG_CSV), province, year)
@@ -324,3 +335,41 @@ def export(db: Path, out: Path, province: str | None = None, year: int | None = 
         target = Path(out) / entry
         written += sorted(p for p in target.rglob("*") if p.is_file()) if target.is_dir() else [target]
     return written
+
+
+def write_brief(db: Path, out: Path, scope_name: str, year: int, pdf: bool = True,
+                notice: Callable[[str], None] = _stderr) -> list[Path]:
+    """The brief of one province, city or county and year, written atomically into out."""
+    from warehouse.figures import scope_figures
+    from warehouse.scope import region
+
+    con = open_warehouse(db)
+    try:
+        check_scope(con, None, year)
+        place = region(con, scope_name, year)
+        figures = scope_figures(con, place, year)
+        stem = f"{place.name}_{year}_简报" if place.level == "province" else f"{place.province}{place.name}_{year}_简报"
+        with staged_output(Path(out)) as stage:
+            files = brief.write(figures, stage.file, stem, notice, pdf=pdf)
+    finally:
+        con.close()
+    return [Path(out) / path.name for path in files]
+
+
+def where(out: Path) -> list[str]:
+    """Lines saying where the deliverables of an export folder are (printed at the end of `make run`)."""
+    out = Path(out)
+    groups = {"workbooks": sorted(out.glob("*/*/*.xlsx")), "briefs (HTML)": sorted(out.glob("*/*/*_简报.html")),
+              "briefs (PDF)": sorted(out.glob("*/*/*_简报.pdf"))}
+    lines = [f"{name}: {len(paths)}, e.g. {paths[0]}" if paths else f"{name}: none" for name, paths in groups.items()]
+    lines.append(f"long CSV: {out / bulk.LONG_CSV}" if (out / bulk.LONG_CSV).exists() else "long CSV: none")
+    lines.append(f"Parquet: {out / bulk.PARQUET}/province=…/year=…/" if (out / bulk.PARQUET).exists() else "Parquet: none")
+    return lines
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m warehouse.export", description="say where an export folder's deliverables are")
+    parser.add_argument("--where", required=True, help="the export folder")
+    print("\n".join(where(Path(parser.parse_args().where))))
