@@ -116,6 +116,7 @@ def cmd_query(args: argparse.Namespace) -> int:
         try:
             result = con.execute(args.sql)
         except duckdb.Error as exc:
+            _raise_fault(db, exc)
             refused = query_error(exc)
             if refused.startswith("refused:"):
                 raise UserError(Exit.USAGE, refused) from None
@@ -126,11 +127,21 @@ def cmd_query(args: argparse.Namespace) -> int:
         try:
             rows = result.fetchall()
         except duckdb.Error as exc:
+            _raise_fault(db, exc)
             raise UserError(Exit.INVALID_SQL, f"the query failed: {_first_line(exc)}") from None
     finally:
         con.close()
     write_result(names, rows, args.format, sys.stdout)
     return Exit.OK
+
+
+def _raise_fault(db: Path, exc: BaseException) -> None:
+    """A damaged file or a lock met while the query runs is the warehouse's state, not the SQL's fault."""
+    from warehouse.faults import translate
+
+    problem = translate(db, exc)
+    if problem is not None:
+        raise problem from None
 
 
 def _first_line(exc: BaseException) -> str:
@@ -237,6 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=positive_int, default=None, help="worker processes, at least 1 (default: all cores)")
     p.add_argument("--timeout", type=positive_int, default=120, help="seconds allowed per document, at least 1 (default: %(default)s)")
     p.add_argument("--memory-mb", type=positive_int, default=3072, help="memory allowed per document in MB, at least 1 (default: %(default)s)")
+    p.add_argument("--lock-wait", type=positive_int, default=None,
+                   help="seconds to wait for another run's lock on the warehouse (default: $GONGKAI_LOCK_WAIT_S, else 60)")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("extract", help="print one document's rows, notes and checks as JSON (no database)",
@@ -315,6 +328,8 @@ def _silence_stdout() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "lock_wait", None) is not None:
+        os.environ["GONGKAI_LOCK_WAIT_S"] = str(args.lock_wait)
     prog = f"gongkai {args.command}"
     try:
         code = int(args.func(args))

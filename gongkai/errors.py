@@ -16,10 +16,12 @@ class Exit(IntEnum):
     NOT_FOUND = 3  # an input file or folder, or the warehouse, does not exist
     EMPTY_SQL = 4
     INVALID_SQL = 5  # syntax, unknown table or column, a value that cannot be converted
-    DB_NOT_A_WAREHOUSE = 6  # --db is a folder or a file that is not a DuckDB database
+    DB_NOT_A_WAREHOUSE = 6  # --db is a folder or a file that is not a DuckDB database (or a damaged one)
     OUT_NOT_A_FOLDER = 7  # --out is an existing file
     OUT_NOT_WRITABLE = 8  # the output folder cannot be written (read-only, permissions, full)
-    WAREHOUSE_LOCKED = 9  # another process writes the warehouse
+    WAREHOUSE_LOCKED = 9  # another `gongkai ingest`/nightly holds the writer lock longer than the wait
+    WAREHOUSE_OPEN = 10  # another program has the warehouse open read-write (DuckDB's own lock)
+    NO_SPACE = 11  # the disk holding the warehouse is too full to build the new copy
     INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 
 
@@ -29,3 +31,31 @@ class UserError(Exception):
     def __init__(self, code: Exit, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+class WarehouseBusy(UserError):
+    """Another writer holds the warehouse's writer lock for longer than the wait allowed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(Exit.WAREHOUSE_LOCKED, message)
+
+
+class WarehouseOpen(UserError):
+    """Another process has the warehouse open read-write (DuckDB's own file lock)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(Exit.WAREHOUSE_OPEN, message)
+
+
+class NoSpace(UserError):
+    """The disk holding the warehouse is too full to build the new copy."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(Exit.NO_SPACE, message)
+
+
+class WarehouseDamaged(UserError):
+    """The warehouse file is truncated or not DuckDB; the message says how to restore the last good one."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(Exit.DB_NOT_A_WAREHOUSE, message)

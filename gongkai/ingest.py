@@ -26,7 +26,7 @@ from warehouse.assessment import rebuild_assessment
 from warehouse.corrections import apply_corrections, corrections_file, needs_publish, replacement_files
 from warehouse.cross_checks import rebuild_cross_checks
 from warehouse.load import ensure_dimensions, known_documents, load_extractions, record_sources, update_supersession
-from warehouse.store import connect_read_only, staged
+from warehouse.store import read_with, staged
 
 BATCH = 200
 PAUSE_ENV = "GONGKAI_TEST_PAUSE_BEFORE_PUBLISH"
@@ -193,13 +193,7 @@ def _write_order(jobs: list[Job]) -> dict[str, int]:
 
 
 def _known(db: Path) -> dict[str, tuple[str, set[str]]]:
-    if not db.exists():
-        return {}
-    con = connect_read_only(db)
-    try:
-        return known_documents(con)
-    finally:
-        con.close()
+    return read_with(db, known_documents) if db.exists() else {}
 
 
 def _corrections_changed(db: Path, corrections: Path) -> bool:
@@ -211,11 +205,7 @@ def _corrections_changed(db: Path, corrections: Path) -> bool:
 
 
 def _count_superseded(db: Path) -> int:
-    con = connect_read_only(db)
-    try:
-        return con.execute("SELECT count(*) FROM dim_document WHERE status = 'superseded'").fetchone()[0]
-    finally:
-        con.close()
+    return read_with(db, lambda con: con.execute("SELECT count(*) FROM dim_document WHERE status = 'superseded'").fetchone()[0])
 
 
 def _ids(con) -> set[str]:

@@ -19,6 +19,7 @@ from warehouse import brief, bulk, registry, workbook, zh
 from warehouse.atomic import Staging, staged_output
 from warehouse.scope import LEVEL_ZH, UNKNOWN_PROVINCE
 from warehouse.scope import check as check_scope
+from warehouse.store import connect_read_only
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SEMANTIC_ZH = {"number": "数值", "zero": "零", "blank": "空白", "na": "不适用", "inferred": "推定", "missing": "缺失", "text": "文字", "corrected": "更正"}
 ID_COLUMNS = {
@@ -254,9 +255,7 @@ def _dictionary(province: str, year: int, counts: dict[str, int]) -> str:
 
 def open_warehouse(db: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection that may write files (COPY … TO): exports are not analyst queries."""
-    if not Path(db).exists():
-        raise FileNotFoundError(f"no warehouse at {db}; run `gongkai ingest` first")
-    return duckdb.connect(str(db), read_only=True)
+    return connect_read_only(Path(db))  # waits a bounded time for a lock, and says so; names a damaged file
 
 
 def _groups(con, province: str | None, year: int | None) -> list[tuple[str, int]]:

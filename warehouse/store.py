@@ -6,16 +6,17 @@ never blocked; a writer killed half-way leaves only a stale copy, removed by the
 """
 from __future__ import annotations
 
-import fcntl
 import os
-import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
+from gongkai.errors import WarehouseBusy  # noqa: F401 - re-exported: callers catch it from here
 from gongkai.osutil import pid_alive
+from warehouse.faults import check_space, copy_aside, keep_previous, translate, waiting, writer_lock
 from warehouse.registry import apply_comments
 
 SCHEMA = Path(__file__).with_name("schema.sql")
@@ -23,10 +24,7 @@ VIEWS = Path(__file__).with_name("views.sql")
 MARTS = Path(__file__).with_name("marts.sql")
 ASSESSMENT = Path(__file__).with_name("assessment.sql")
 STAGING_MARK = ".staging-"
-
-
-class WarehouseBusy(RuntimeError):
-    """Another writer holds the warehouse."""
+T = TypeVar("T")
 
 
 def _remove_stale_staging(db_path: Path) -> None:
@@ -35,21 +33,6 @@ def _remove_stale_staging(db_path: Path) -> None:
         if pid.isdigit() and int(pid) != os.getpid() and pid_alive(int(pid)):
             continue
         stale.unlink(missing_ok=True)
-
-
-@contextmanager
-def writer_lock(db_path: Path, wait: bool = True) -> Iterator[None]:
-    lock_path = db_path.with_name(db_path.name + ".lock")
-    with open(lock_path, "a+") as lock:
-        flags = fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB)
-        try:
-            fcntl.flock(lock, flags)
-        except BlockingIOError as exc:
-            raise WarehouseBusy(f"{db_path} is being written by another process") from exc
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -74,22 +57,31 @@ def staged(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         staging = db_path.with_name(f"{db_path.name}{STAGING_MARK}{os.getpid()}")
         staging.unlink(missing_ok=True)
         if db_path.exists():
-            shutil.copyfile(db_path, staging)
-        con = duckdb.connect(str(staging))
+            waiting(db_path, lambda: duckdb.connect(str(db_path), read_only=True).close())  # an open read-write connection, damage
+        check_space(db_path, staging)
+        if db_path.exists():
+            copy_aside(db_path, staging)
+        con = None
         try:
+            con = duckdb.connect(str(staging))
             apply_schema(con)
             yield con
             refresh_stored_marts(con)
             apply_comments(con)
             con.execute("CHECKPOINT")
-        except BaseException:
-            con.close()
+        except BaseException as exc:
+            if con is not None:
+                con.close()
             staging.unlink(missing_ok=True)
             Path(str(staging) + ".wal").unlink(missing_ok=True)
+            problem = translate(db_path, exc) if isinstance(exc, (duckdb.Error, OSError)) else None
+            if problem is not None:
+                raise problem from None
             raise
         con.close()
         with open(staging, "rb") as fh:
             os.fsync(fh.fileno())
+        keep_previous(db_path)
         os.replace(staging, db_path)
         directory = os.open(db_path.parent, os.O_RDONLY)
         try:
@@ -116,7 +108,21 @@ def connect_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
     """An analyst's read-only connection (exports and marts read through it; it may write files)."""
     if not Path(db_path).exists():
         raise FileNotFoundError(f"no warehouse at {db_path}; run `gongkai ingest` first")
-    return duckdb.connect(str(db_path), read_only=True)
+    return waiting(Path(db_path), lambda: duckdb.connect(str(db_path), read_only=True))
+
+
+def read_with(db_path: Path, read: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    """read(con) on a read-only connection; a damaged file or a lock becomes its one-line problem."""
+    con = connect_read_only(db_path)
+    try:
+        return read(con)
+    except duckdb.Error as exc:
+        problem = translate(Path(db_path), exc)
+        if problem is not None:
+            raise problem from None
+        raise
+    finally:
+        con.close()
 
 
 def connect_query(db_path: Path) -> duckdb.DuckDBPyConnection:
@@ -124,7 +130,7 @@ def connect_query(db_path: Path) -> duckdb.DuckDBPyConnection:
     attached or detached, no extension installed or loaded, no setting changed."""
     if not Path(db_path).exists():
         raise FileNotFoundError(f"no warehouse at {db_path}; run `gongkai ingest` first")
-    return duckdb.connect(str(db_path), read_only=True, config=dict(QUERY_SANDBOX))
+    return waiting(Path(db_path), lambda: duckdb.connect(str(db_path), read_only=True, config=dict(QUERY_SANDBOX)))
 
 
 REFUSED_MARKERS = ("disabled by configuration", "configuration has been locked", "read-only mode",
