@@ -197,11 +197,7 @@ def _known(db: Path) -> dict[str, tuple[str, set[str]]]:
 
 
 def _corrections_changed(db: Path, corrections: Path) -> bool:
-    con = connect_read_only(db)
-    try:
-        return needs_publish(con, corrections)
-    finally:
-        con.close()
+    return read_with(db, lambda con: needs_publish(con, corrections))
 
 
 def _count_superseded(db: Path) -> int:
