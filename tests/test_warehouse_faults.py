@@ -192,7 +192,7 @@ def test_a_full_disk_is_refused_before_copying(small_disk: Path, tmp_path: Path)
     result = _gongkai("ingest", str(_inbox(tmp_path / "b", SEEDS[2:3])), "--db", str(db))
     assert result.returncode == Exit.NO_SPACE, result.stderr
     line = _last_line(result)
-    need = (db.stat().st_size + faults.SPACE_MARGIN_BYTES) // (1024 * 1024)
+    need = round((db.stat().st_size + faults.SPACE_MARGIN_BYTES) / (1024 * 1024))
     assert line.startswith(f"gongkai ingest: no space left on {small_disk} (tmpfs): need about {need:,} MB"), line
     assert _sha(db) == before and not list(small_disk.glob("*.staging-*"))
     (small_disk / "filler.bin").unlink()  # space freed: the next run completes
