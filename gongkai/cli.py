@@ -90,12 +90,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from gongkai.workers import Job, Limits, extract_limited
+    from gongkai.workers import Job, Limits, run_isolated
 
     path = Path(args.file)
     if not path.is_file():
         raise UserError(Exit.NOT_FOUND, f"{path}: no such file; give the path of one report")
-    extraction = extract_limited(Job(path, args.county_code), Limits())
+    # in a worker process under the same time and memory limits as ingest: one page must not take the machine
+    extraction = run_isolated(Job(path, args.county_code), Limits(timeout_s=args.timeout, memory_mb=args.memory_mb))
     json.dump(extraction.to_json(), sys.stdout, ensure_ascii=False, indent=1, default=str)
     sys.stdout.write("\n")
     return Exit.OK if extraction.status == "loaded" else Exit.FAILED
@@ -256,6 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Print one document's values, notes and checks as JSON on stdout; touches no database.")
     p.add_argument("file", metavar="FILE", help="one report file (PDF, DOCX, HTML, text, …)")
     p.add_argument("--county-code", default=None, help="6-digit county code that scopes township names (default: none)")
+    p.add_argument("--timeout", type=positive_int, default=120, help="seconds allowed, at least 1, as in ingest (default: %(default)s)")
+    p.add_argument("--memory-mb", type=positive_int, default=3072, help="memory allowed in MB, at least 1, as in ingest (default: %(default)s)")
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("query", help="run SQL against the warehouse, read-only",

@@ -160,6 +160,16 @@ def _death_reason(name: str, limits: Limits, exitcode: int | None, stuck: bool) 
             "run `gongkai extract` on the file to see the error, and report it as a reader bug")
 
 
+OUT_OF_MEMORY = ("Insufficient memory", "Failed to allocate", "bad_alloc", "Cannot allocate memory", "out of memory")
+"""How native libraries (OpenCV, onnxruntime, pdfium) say an allocation failed under the memory limit."""
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """A C library's allocation failure is the memory limit, not a reader bug."""
+    text = str(exc)
+    return any(marker.lower() in text.lower() for marker in OUT_OF_MEMORY)
+
+
 def _bug_reason(name: str, exc: BaseException) -> str:
     detail = str(exc)[:300]
     return (f"{name}: unexpected {type(exc).__name__} while reading ({detail}); a reader did not expect this file: "
@@ -218,7 +228,9 @@ def extract_limited(job: Job, limits: Limits) -> Extraction:
         outcome = "memory"
     except Exception as exc:  # a reader bug must not lose the night: record it and go on
         signal.alarm(0)
-        return quarantined(_document_for(path, job.sha256), _bug_reason(shown(path), exc))
+        if not _out_of_memory(exc):
+            return quarantined(_document_for(path, job.sha256), _bug_reason(shown(path), exc))
+        outcome = "memory"
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
