@@ -200,6 +200,24 @@ def cmd_brief(args: argparse.Namespace) -> int:
     return Exit.OK
 
 
+def cmd_release(args: argparse.Namespace) -> int:
+    from warehouse.atomic import ExportError
+    from warehouse.release import release
+    from warehouse.scope import ScopeError
+
+    db = warehouse_path(args.db, must_exist=True)
+    out = writable_folder(args.out)
+    try:
+        folder = release(db, out)
+    except ScopeError as exc:
+        raise UserError(Exit.NOT_FOUND, str(exc)) from None
+    except (ExportError, PermissionError) as exc:
+        raise UserError(Exit.OUT_NOT_WRITABLE, str(exc)) from None
+    print(folder)
+    print((folder / "CHANGELOG.md").read_text(encoding="utf-8").strip().splitlines()[2])
+    return Exit.OK
+
+
 def cmd_correct(args: argparse.Namespace) -> int:
     from warehouse.corrections import Correction, CorrectionError, append_corrections, cell_correction, corrections_file, document_sha, now
     from warehouse.store import connect_read_only
@@ -288,6 +306,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", default=str(DEFAULT_DB), help=db_help)
     p.add_argument("--no-pdf", action="store_true", help="write the HTML only")
     p.set_defaults(func=cmd_brief)
+
+    p = sub.add_parser("release", help="a versioned bundle: long CSV, Parquet, the DuckDB file, dictionary, validation report, changelog",
+                       description="Write DIR/gongkai-<date>/ with the bulk files of every current report, a consistent copy of the "
+                                   "warehouse, the data dictionary, a validation report and a changelog since the previous release in DIR.")
+    p.add_argument("--out", required=True, help="the releases folder (each release is a new subfolder)")
+    p.add_argument("--db", default=str(DEFAULT_DB), help=db_help)
+    p.set_defaults(func=cmd_release)
 
     p = sub.add_parser("correct", help="record a correction of one cell (or a 'not a report' mark); applied at the next ingest")
     p.add_argument("document_id", help="the document (16 hex digits, see `documents`)")

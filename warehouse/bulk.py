@@ -18,6 +18,15 @@ LONG_CSV = "gongkai_values_long.csv"
 PARQUET = "parquet"
 
 COUNTED = "('number', 'zero', 'inferred')"
+# Columns of the bulk files that mean something else than (or are not) a registry column: (zh, en)
+OWN_COLUMNS = {
+    "value": ("计数（整数）：件、项等计数格子报告的数字；金额、空白、不适用、缺失或非整数时为空",
+              "the count (BIGINT) for 件/项 cells; NULL for amounts, for cells that are not a reported number, and for a non-whole number"),
+    "amount": ("金额（万元，两位小数）：仅“本年收费金额”等万元格子", "the amount in 万元 (DECIMAL(18,2)), only for 万元 cells"),
+    "metric_unit": ("计量单位：件、项或万元", "the cell's unit: 件, 项 or 万元"),
+    "applicant_zh": ("申请人类型（中文）", "the applicant column in Chinese"),
+    "section": ("模板部分：二（主动公开）、三（依申请公开）、四（复议诉讼）", "template section: 二, 三 or 四"),
+}
 
 
 def long_sql(province: str | None, year: int | None) -> tuple[str, list]:
