@@ -284,3 +284,26 @@ def test_a_broken_rule_pack_is_one_line_naming_the_file(tmp_path: Path) -> None:
     deadlines.write_text("region_code,unit_type,deadline,basis\n,township,3月31日,x\n", encoding="utf-8")
     with pytest.raises(AssessmentConfigError, match="line 2: deadline must be MM-DD"):
         read_deadlines(deadlines)
+
+
+def test_the_workbook_has_the_assessment_and_the_league(corpus: AssessmentCorpus, con, tmp_path: Path) -> None:
+    import openpyxl
+
+    from warehouse.export import export
+
+    late_unit, late_year = corpus.plants["late"]
+    province = con.execute("SELECT province FROM dim_region WHERE region_code = ?", [late_unit]).fetchone()[0]
+    files = export(corpus.db, tmp_path / "out", province=province, year=late_year)
+    book = next(p for p in files if p.name == f"{province}_{late_year}.xlsx")
+    sheets = openpyxl.load_workbook(book, read_only=True)
+    rows = list(sheets["考核"].iter_rows(values_only=True))
+    table = [dict(zip(rows[2], r)) for r in rows[3:]]
+    assert len(table) == len(townships([late_unit[:6]]))  # the county is the only one of its province here
+    row = next(r for r in table if r["unit_key"] == late_unit)
+    assert row["score"] == RULES["on_time"]["points"] and row["days_late"] == 50 and "逾期 50 天" in row["findings_zh"]
+    absent = [r for r in table if r["published_zh"] == "否"]
+    assert len(absent) == len(table) - sum(1 for (u, y) in corpus.reports if y == late_year and u[:6] == late_unit[:6])
+    assert all(r["score"] == RULES["published"]["points"] and r["days_late"] is None for r in absent)
+    league = list(sheets["考核排行"].iter_rows(values_only=True))
+    counties = {r[league[2].index("region_code")]: r for r in league[3:]}
+    assert counties[late_unit[:6]][league[2].index("late_units")] == 1

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from warehouse import assessment_sheet  # noqa: F401 - registers the 考核 sheets on workbook.SHEET_BUILDERS
 from warehouse import brief, bulk, registry, workbook, zh
 from warehouse.atomic import Staging, staged_output
 from warehouse.scope import LEVEL_ZH, UNKNOWN_PROVINCE
