@@ -241,16 +241,23 @@ FROM a_units u JOIN dim_year y USING (year) WHERE u.document_id IS NOT NULL
 
 
 def _checks(rule_id: str, condition: str) -> str:
+    """One outcome from a unit's check results; the evidence names each failed check and cell in Chinese."""
     return f"""
     SELECT u.unit_key, u.year, '{rule_id}',
            CASE WHEN count(*) FILTER (WHERE c.passed = false) > 0 THEN 'FAIL'
                 WHEN count(*) FILTER (WHERE c.passed) > 0 THEN 'PASS' ELSE 'NOT_ASSESSABLE' END,
            u.document_id, count(*) FILTER (WHERE c.passed = false), NULL,
            CASE WHEN count(*) FILTER (WHERE c.passed = false) > 0 THEN
-                    count(*) FILTER (WHERE c.passed = false) || ' 项不符：' || left(string_agg(c.check_id || '[' || coalesce(c.metric_id, '') || coalesce('·' || c.applicant, '') || ']: ' || c.detail, '; ' ORDER BY c.check_id, c.metric_id, c.applicant) FILTER (WHERE c.passed = false), 600)
+                    count(*) FILTER (WHERE c.passed = false) || ' 项不符：' || left(string_agg(
+                        c.check_id || '：' || coalesce(m.label_zh, c.metric_id, '') || coalesce('·' || a.label_zh, '')
+                        || ' 报告 ' || coalesce(printf('%g', c.reported), '空') || '，应为 ' || coalesce(printf('%g', c.expected), '空')
+                        || coalesce('（相差 ' || printf('%+g', c.reported - c.expected) || '）', ''),
+                        '；' ORDER BY c.check_id, c.metric_id, c.applicant) FILTER (WHERE c.passed = false), 600)
                 WHEN count(*) FILTER (WHERE c.passed) > 0 THEN count(*) FILTER (WHERE c.passed) || ' 项相符'
-                ELSE coalesce(left(any_value(c.detail), 200), '无可检查的数据') END
+                ELSE '相关格子空白或缺失，无法检查' END
     FROM a_units u JOIN fact_check c USING (document_id)
+    LEFT JOIN dim_metric m ON m.metric_id = c.metric_id
+    LEFT JOIN dim_applicant a ON a.applicant = c.applicant
     WHERE {condition}
     GROUP BY ALL
     """
