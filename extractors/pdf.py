@@ -9,7 +9,6 @@ is installed (extractors.ocr).
 from __future__ import annotations
 
 import ctypes
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ import pypdfium2.raw as pdfium_c
 from extractors import boxgrid
 from extractors.boxgrid import Box, Line, is_value
 from extractors.model import Cell, ExtractionError, Grid, Paragraph, ReadResult
+from extractors.pdf_repair import TablePages
 from extractors.pdf_tables import PAGE_NUMBER, Part, Stitched, continues, part_from_table, to_grid
 
 OCR_MERGE_GAP = 0.25
@@ -403,7 +403,7 @@ def _assemble(pages: list[list[tuple[float, object]]], page_numbers: list[int]) 
 def read_pdf(data: bytes, name: str) -> ReadResult:
     doc = _open(data)
     warnings: list[str] = []
-    plumber = None
+    tables = TablePages(data, doc, warnings)
     try:
         if len(doc) == 0:
             raise ExtractionError("the PDF has no pages; download the file again")
@@ -430,12 +430,7 @@ def read_pdf(data: bytes, name: str) -> ReadResult:
                 items = _boxes_to_items(boxes, scan, expected)
                 warnings.append(f"p{scan.number}: read by OCR (no text layer); check the numbers")
             elif scan.needs_tables:
-                if plumber is None:
-                    plumber = _open_plumber(data)
-                try:
-                    items = _table_page(plumber.pages[scan.number - 1], scan, expected)
-                except Exception as exc:  # pdfminer raises many kinds on broken streams
-                    raise ExtractionError(f"damaged PDF: page {scan.number} cannot be parsed ({exc!r}); download the file again or ask the publisher for a new copy") from exc
+                items = tables.read(scan.number, lambda ppage, scan=scan, expected=expected: _table_page(ppage, scan, expected))
             else:
                 items = [(ln.top, ln) for ln in _drop_page_numbers(_pdfium_lines(scan, tp), scan, expected)]
             if any(isinstance(obj, tuple) for _, obj in items) and scan.has_text:
@@ -443,18 +438,9 @@ def read_pdf(data: bytes, name: str) -> ReadResult:
             pages.append(items)
         blocks = _assemble(pages, [s.number for s in scans])
     finally:
-        if plumber is not None:
-            _close_quietly(plumber)
+        tables.close()
         doc.close()
     return ReadResult("pdf", blocks, warnings)  # type: ignore[arg-type]
-
-
-def _close_quietly(plumber) -> None:
-    """pdfplumber's close() parses every page again; on a damaged file that must not hide the real reason."""
-    try:
-        plumber.close()
-    except Exception:
-        plumber.stream.close()
 
 
 def _ocr_for(scans: list[PageScan], warnings: list[str]):
@@ -499,15 +485,6 @@ def _boxes_to_items(boxes: list[Box], scan: PageScan, expected: int) -> list[tup
         else:
             items.append((obj.top, obj))
     return items
-
-
-def _open_plumber(data: bytes):
-    import pdfplumber
-
-    try:
-        return pdfplumber.open(io.BytesIO(data))
-    except Exception as exc:
-        raise ExtractionError(f"damaged PDF: cannot be parsed for tables ({exc!r}); download the file again") from exc
 
 
 def _check_garbage(scans: list[PageScan], warnings: list[str]) -> None:
