@@ -19,11 +19,13 @@ DEPLOYMENT_NAME = "gongkai"
 
 
 def add_commands(sub) -> None:
-    p = sub.add_parser("nightly", help="run the nightly job once: scrape, ingest, export (Prefect ephemeral mode, no server needed)")
+    p = sub.add_parser("nightly", help="the nightly job once: scrape, ingest, export (no server)",
+                       description="Run the nightly job once: scrape, ingest, export (Prefect ephemeral mode, no server needed).")
     _job_options(p)
     p.set_defaults(func=cmd_nightly)
 
-    p = sub.add_parser("serve", help=f"serve the nightly job on cron '{SCHEDULE_CRON}' ({SCHEDULE_TIMEZONE}); needs a Prefect server")
+    p = sub.add_parser("serve", help=f"the nightly job on cron '{SCHEDULE_CRON}' on a Prefect server",
+                       description=f"Serve the nightly job on cron '{SCHEDULE_CRON}' ({SCHEDULE_TIMEZONE}); needs a Prefect server.")
     _job_options(p)
     p.set_defaults(func=cmd_serve)
 

@@ -271,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds to wait for another run's lock on the warehouse (default: $GONGKAI_LOCK_WAIT_S, else 60)")
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("extract", help="print one document's rows, notes and checks as JSON (no database)",
+    p = sub.add_parser("extract", help="one document's values, notes and checks as JSON (no database)",
                        description="Print one document's values, notes and checks as JSON on stdout; touches no database.")
     p.add_argument("file", metavar="FILE", help="one report file (PDF, DOCX, HTML, text, …)")
     p.add_argument("--county-code", default=None, help="6-digit county code that scopes township names (default: none)")
@@ -287,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="table: aligned columns, NULL shown as NULL; csv: formula cells neutralised as in exports; json: records (default: %(default)s)")
     p.set_defaults(func=cmd_query)
 
-    p = sub.add_parser("export", help="per province and year: CSVs, workbook, brief; plus a long CSV and Parquet across them",
+    p = sub.add_parser("export", help="per province and year: CSVs, workbook, brief; bulk files",
                        description="Per province and year: CSVs (UTF-8 with BOM, Chinese headers), a workbook and a brief; plus a long CSV and Parquet across them.")
     p.add_argument("--out", default=None, help="folder to write into, created if missing (files appear there only when all are written)")
     p.add_argument("--list", action="store_true", help="list the provinces and years available, then stop")
@@ -297,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-pdf", action="store_true", help="write the briefs as HTML only (the PDF needs headless chromium)")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("brief", help="a one-file brief (HTML and PDF) for a province, city or county and year",
+    p = sub.add_parser("brief", help="a brief (HTML and PDF) for a province, city or county",
                        description="A brief for one province, city or county and year: key figures, charts, a table per county, "
                                    "units that did not report, the largest failed checks. HTML that opens offline, and its PDF.")
     p.add_argument("--scope", required=True, help="the province, city or county, by name (e.g. 湘潭县) or region code")
@@ -307,14 +307,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-pdf", action="store_true", help="write the HTML only")
     p.set_defaults(func=cmd_brief)
 
-    p = sub.add_parser("release", help="a versioned bundle: long CSV, Parquet, the DuckDB file, dictionary, validation report, changelog",
+    p = sub.add_parser("release", help="a versioned bundle: bulk files, DuckDB file, changelog",
                        description="Write DIR/gongkai-<date>/ with the bulk files of every current report, a consistent copy of the "
                                    "warehouse, the data dictionary, a validation report and a changelog since the previous release in DIR.")
     p.add_argument("--out", required=True, help="the releases folder (each release is a new subfolder)")
     p.add_argument("--db", default=str(DEFAULT_DB), help=db_help)
     p.set_defaults(func=cmd_release)
 
-    p = sub.add_parser("correct", help="record a correction of one cell (or a 'not a report' mark); applied at the next ingest")
+    p = sub.add_parser("correct", help="record a correction of one cell, applied at the next ingest",
+                       description="Record a correction of one cell (or a 'not a report' mark); it is applied at the next ingest.")
     p.add_argument("document_id", help="the document (16 hex digits, see `documents`)")
     p.add_argument("metric_id", nargs="?", help="the cell's metric, e.g. requests.received (omit with --not-report)")
     p.add_argument("--applicant", default=None, help="applicant column of section 三 (natural_person, ..., total)")
@@ -327,7 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", default=str(DEFAULT_DB), help=db_help)
     p.set_defaults(func=cmd_correct)
 
-    p = sub.add_parser("review", help="the review web application: the queue, the source beside the numbers, corrections")
+    p = sub.add_parser("review", help="web app: review queue, sources beside numbers, corrections",
+                       description="The review web application: the queue, the source beside the numbers, corrections.")
     p.add_argument("--db", default=str(DEFAULT_DB), help=db_help)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (anything but loopback needs --token)")
     p.add_argument("--port", type=positive_int, default=8765, help="port to listen on (default: %(default)s)")

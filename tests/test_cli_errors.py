@@ -163,7 +163,7 @@ def test_version_names_gongkai_the_extractor_and_duckdb() -> None:
 def test_help_lists_every_command_on_one_line_and_every_option_has_help() -> None:
     from gongkai.cli import build_parser
 
-    result = gongkai("--help", env={**os.environ, "COLUMNS": "200"})
+    result = gongkai("--help", env={**os.environ, "COLUMNS": "80"})  # a plain terminal: no command wraps
     assert result.returncode == 0
     parser = build_parser()
     commands = next(a for a in parser._actions if a.dest == "command").choices
@@ -171,6 +171,8 @@ def test_help_lists_every_command_on_one_line_and_every_option_has_help() -> Non
     for name in commands:
         line = next(line for line in result.stdout.splitlines() if line.strip().startswith(name + " "))
         assert len(line.split(maxsplit=1)) == 2, line  # the name, then its one-line description
+    listing = result.stdout.split("COMMAND\n", 2)[-1].split("\n\n")[0].splitlines()
+    assert len(listing) == len(commands), listing  # no description wraps onto a second line
     undocumented = [f"{name} {action.option_strings or action.dest}" for name, sub in [("gongkai", parser), *commands.items()]
                     for action in sub._actions if not action.help and action.dest != "command"]
     assert undocumented == []
