@@ -21,7 +21,7 @@ from gongkai.osutil import sha256_file
 from gongkai.storage import AnyPath
 from gongkai.summary import Problem, group_key, group_lines, grouped, write_list
 from gongkai.walk import Skipped, walk
-from gongkai.workers import Job, Limits, extract_many
+from gongkai.workers import Job, Limits, extract_many, start_workers_early
 from warehouse.assessment import rebuild_assessment
 from warehouse.corrections import apply_corrections, corrections_file, needs_publish, replacement_files
 from warehouse.cross_checks import rebuild_cross_checks
@@ -136,6 +136,8 @@ def ingest(
         summary.superseded = _count_superseded(Path(db))
         summary.write_list()
         return summary  # nothing new: the published warehouse stays as it is, untouched
+    if todo and extract is extract_many:
+        start_workers_early()  # the workers warm up while the warehouse copy is prepared
     with staged(Path(db)) as con:
         ensure_dimensions(con)
         done = 0
@@ -229,8 +231,8 @@ def _batches(items: Iterable[Extraction], size: int) -> Iterator[list[Extraction
 
 
 def _record_run(con, summary: IngestSummary, started: datetime) -> None:
-    con.execute(
-        "INSERT INTO load_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [uuid.uuid4().hex, started, datetime.now(timezone.utc).replace(tzinfo=None), summary.files_seen, summary.loaded,
-         summary.unchanged, summary.quarantined, summary.duplicates, summary.superseded, summary.failed_checks, EXTRACTOR_VERSION],
-    )
+    from warehouse.columnar import literal  # a literal row: binding parameters would import pandas
+
+    row = [uuid.uuid4().hex, started, datetime.now(timezone.utc).replace(tzinfo=None), summary.files_seen, summary.loaded,
+           summary.unchanged, summary.quarantined, summary.duplicates, summary.superseded, summary.failed_checks, EXTRACTOR_VERSION]
+    con.execute(f"INSERT INTO load_runs VALUES ({', '.join(literal(v) for v in row)})")

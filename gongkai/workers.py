@@ -28,6 +28,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
+from extractors.detect import detect_format
 from extractors.registry import READERS
 from gongkai import EXTRACTOR_VERSION
 from gongkai.names import shown
@@ -84,14 +85,38 @@ WARM_UP = (
 
 
 def _warm_up() -> None:
-    """Import the readers and load the reference data (gazetteer, label maps, rules) before the first
-    document, so that a document's time limit measures the document, not the worker's start-up."""
+    """Load the reference data (gazetteer, label maps, rules) before the first document, so that a
+    document's time limit measures the document, not the worker's start-up. The forkserver runs it
+    once (gongkai.warm_up) and every worker forked from it starts warm; the reader of a format is
+    imported before the first document of that format (see _import_reader)."""
     try:
-        for target in READERS.values():
-            importlib.import_module(target.split(":")[0])
         extract_bytes(Path("warm-up.txt"), WARM_UP.encode())
     except Exception:  # noqa: BLE001 - a warm-up failure shows again, with a reason, on the first document
         pass
+
+
+def _import_reader(data: bytes) -> None:
+    """Import the reader this file needs before its time limit starts: the first PDF a worker reads
+    pays pdfplumber's import, not the document. A text-only run never imports pdfplumber at all."""
+    target = READERS.get(detect_format(data))
+    if target:
+        try:
+            importlib.import_module(target.split(":")[0])
+        except Exception:  # noqa: BLE001 - the reader's own import error shows, with a reason, when it reads
+            pass
+
+
+FORKSERVER_PRELOAD = ["gongkai.warm_up"]
+
+
+def start_workers_early() -> None:
+    """Start the forkserver (which warms up once for all workers) now, in the background, so that it
+    gets ready while the caller prepares the warehouse; the pool's workers are then forked warm."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(FORKSERVER_PRELOAD)
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
 
 
 def _one_malloc_arena() -> None:
@@ -218,6 +243,7 @@ def extract_limited(job: Job, limits: Limits) -> Extraction:
         return _unreadable(job, exc)
     if size > limits.max_file_bytes:
         return _limit_quarantine(job, limits, _size_reason(shown(path), size, limits))
+    _import_reader(data)
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     signal.alarm(limits.timeout_s)
     try:
@@ -330,7 +356,7 @@ def extract_many(jobs: Iterable[Job], limits: Limits = Limits(), workers: int | 
         return
     workers = max(1, min(workers or default_jobs(), len(pending)))
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["gongkai.extract"])
+    context.set_forkserver_preload(FORKSERVER_PRELOAD)
     while pending:
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(limits.memory_mb, os.getpid()))
         running: dict[Future, Job] = {}

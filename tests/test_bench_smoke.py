@@ -12,7 +12,7 @@ def test_bench_quick_prints_ratios_and_writes_results(tmp_path):
     proc = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--n", "4", "--formats", "txt,docx,html",
          "--national-share", "0.005", "--results", str(results)],
-        capture_output=True, text=True, cwd=ROOT, timeout=120,
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     for fmt in ("txt", "docx", "html"):
@@ -22,6 +22,10 @@ def test_bench_quick_prints_ratios_and_writes_results(tmp_path):
         ratio_1, ratio_2 = float(cells[2]), float(cells[5])
         assert ratio_1 > 0 and ratio_2 > 0
     assert "| no-change re-run" in proc.stdout
+    assert re.search(r"^\| an existing warehouse \| \d+\.\d\d \|$", proc.stdout, re.M), proc.stdout
+    assert re.search(r"^\| one small text report into a new warehouse < 1.5 s \| [\d.]+ s .*\| (met|\*\*missed\*\*) \|$", proc.stdout, re.M)
+    assert re.search(r"^\| docx \| 4 \| [\d.]+ \| [\d.]+ \| [\d.]+ \| 1 \|$", proc.stdout, re.M), proc.stdout
+    assert "A publish with nothing new" in proc.stdout
     assert re.search(r"mart_unit_year .*\| \d+\.\d{3} \|", proc.stdout), proc.stdout
     text = results.read_text(encoding="utf-8")
     assert text.startswith("# Benchmark results") and "## Machine" in text and "cores" in text

@@ -14,6 +14,7 @@ from __future__ import annotations
 import duckdb
 
 from transforms.checks import COUNTED, TOLERANCE
+from warehouse.columnar import literal
 
 CROSS_CHECKS = {
     "cross_year_carry_over": "本年“二、上年结转”等于同一单位上年报告的“四、结转下年度继续办理”（逐列）",
@@ -80,11 +81,11 @@ WHERE d.status IN ('loaded', 'superseded')
 
 def rebuild_cross_checks(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Replace every cross-document check row; returns failed rows per check_id."""
-    con.execute("DELETE FROM fact_check WHERE check_id IN (SELECT unnest(?))", [list(CROSS_CHECKS)])
+    ids = ", ".join(literal(c) for c in CROSS_CHECKS)  # literals: binding a list would import pandas
+    con.execute(f"DELETE FROM fact_check WHERE check_id IN ({ids})")
     con.execute(CARRY_OVER)
     con.execute(PROSE)
     failed = dict(con.execute(
-        "SELECT check_id, count(*) FILTER (WHERE passed = false) FROM fact_check WHERE check_id IN (SELECT unnest(?)) GROUP BY 1",
-        [list(CROSS_CHECKS)],
+        f"SELECT check_id, count(*) FILTER (WHERE passed = false) FROM fact_check WHERE check_id IN ({ids}) GROUP BY 1"
     ).fetchall())
     return {check_id: failed.get(check_id, 0) for check_id in CROSS_CHECKS}

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timezone
 
 import duckdb
-import pandas as pd
 
 from gongkai.extract import Extraction
 from gongkai.paths import ADMIN_DIVISIONS, DATA, TEMPLATE
+from warehouse.columnar import insert_columns, literal, rows_to_columns
 from warehouse.dimensions import refresh_dimensions
 from warehouse.pubdates import fetch_of, pubdate_rows, refresh_published_on
 
@@ -37,7 +36,7 @@ def ensure_dimensions(con: duckdb.DuckDBPyConnection) -> None:
     if found and found[0] == fingerprint:
         return
     refresh_dimensions(con)
-    con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES ('catalog', ?)", [fingerprint])
+    con.execute(f"INSERT OR REPLACE INTO warehouse_meta VALUES ('catalog', {literal(fingerprint)})")
 
 
 def known_documents(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, set[str]]]:
@@ -49,32 +48,32 @@ def known_documents(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, set[
     return {sha: (version, {s for s in sources if s}) for sha, version, sources in rows}
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    if frame.empty:
-        return
-    con.register("frame", frame)
-    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")
-    con.unregister("frame")
+def _id_list(ids: list[str]) -> str:
+    return ", ".join(literal(i) for i in ids)
 
 
 def load_extractions(con: duckdb.DuckDBPyConnection, extractions: list[Extraction]) -> None:
     if not extractions:
         return
-    ids = [e.document["document_id"] for e in extractions]
-    con.register("ids", pd.DataFrame({"document_id": ids}))
+    ids = _id_list([e.document["document_id"] for e in extractions])
     for table in ("fact_value", "fact_check", "fact_note", "fact_prose", "fact_pubdate", "fact_section", "fact_fetch", "dim_document"):
-        con.execute(f"DELETE FROM {table} WHERE document_id IN (SELECT document_id FROM ids)")
-    con.unregister("ids")
-    documents = pd.DataFrame([{c: e.document.get(c) for c in DOCUMENT_COLUMNS} for e in extractions])
-    documents["year"] = documents["year"].astype("Int64")
-    _insert(con, "dim_document", documents)
-    _insert(con, "fact_value", _facts(extractions, "values", ["document_id", "metric_id", "applicant", "value", "value_semantic", "raw_text", "source_ref"]))
-    _insert(con, "fact_check", _facts(extractions, "checks", ["document_id", "check_id", "metric_id", "applicant", "passed", "expected", "reported", "detail"]))
-    _insert(con, "fact_note", _facts(extractions, "notes", ["document_id", "metric_id", "applicant", "action", "reason"]))
-    _insert(con, "fact_prose", _facts(extractions, "prose", ["document_id", "metric_id", "applicant", "value", "quote", "source_ref"]))
-    _insert(con, "fact_section", _facts(extractions, "sections", ["document_id", "section", "chars", "text"]))
+        con.execute(f"DELETE FROM {table} WHERE document_id IN ({ids})")
+    insert_columns(con, "dim_document", rows_to_columns([e.document for e in extractions], DOCUMENT_COLUMNS))
+    insert_columns(con, "fact_value", _facts(extractions, "values", ["document_id", "metric_id", "applicant", "value", "value_semantic", "raw_text", "source_ref"]))
+    insert_columns(con, "fact_check", _facts(extractions, "checks", ["document_id", "check_id", "metric_id", "applicant", "passed", "expected", "reported", "detail"]))
+    insert_columns(con, "fact_note", _facts(extractions, "notes", ["document_id", "metric_id", "applicant", "action", "reason"]))
+    insert_columns(con, "fact_prose", _facts(extractions, "prose", ["document_id", "metric_id", "applicant", "value", "quote", "source_ref"]))
+    insert_columns(con, "fact_section", _facts(extractions, "sections", ["document_id", "section", "chars", "text"]))
     _load_pubdates(con, extractions)
     record_sources(con, [(e.document["document_id"], e.document["source"], e.document["ingested_at"]) for e in extractions])
+
+
+def _utc_naive(text: str | None) -> datetime | None:
+    """A manifest time (ISO 8601, UTC when no offset is given) as a naive UTC timestamp."""
+    if not text:
+        return None
+    moment = datetime.fromisoformat(text)
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _load_pubdates(con: duckdb.DuckDBPyConnection, extractions: list[Extraction]) -> None:
@@ -87,36 +86,38 @@ def _load_pubdates(con: duckdb.DuckDBPyConnection, extractions: list[Extraction]
         fetch, found = fetch_of(doc["source"], doc["sha256"])
         if fetch is not None:
             fetches.append({"document_id": doc["document_id"], "url": fetch.url, "page_url": fetch.page_url,
-                            "first_seen": pd.to_datetime(fetch.first_seen, utc=True).tz_localize(None) if fetch.first_seen else None,
-                            "last_modified": fetch.last_modified})
+                            "first_seen": _utc_naive(fetch.first_seen), "last_modified": fetch.last_modified})
         pubdates += pubdate_rows(doc["document_id"], [*e.pubdates, *found], doc["year"])
-    _insert(con, "fact_pubdate", pd.DataFrame(pubdates, columns=["document_id", "source", "published_on", "raw_text", "ref"]))
-    _insert(con, "fact_fetch", pd.DataFrame(fetches, columns=["document_id", "url", "page_url", "first_seen", "last_modified"]))
+    insert_columns(con, "fact_pubdate", rows_to_columns(pubdates, ["document_id", "source", "published_on", "raw_text", "ref"]))
+    insert_columns(con, "fact_fetch", rows_to_columns(fetches, ["document_id", "url", "page_url", "first_seen", "last_modified"]))
     refresh_published_on(con)
 
 
-def _facts(extractions: list[Extraction], attribute: str, columns: list[str]) -> pd.DataFrame:
-    rows = [
-        {"document_id": e.document["document_id"], **asdict(item)}
-        for e in extractions
-        for item in getattr(e, attribute)
-    ]
-    frame = pd.DataFrame(rows, columns=columns)
-    if "value" in frame:
-        frame["value"] = frame["value"].astype("float64")
-    if "passed" in frame:
-        frame["passed"] = frame["passed"].astype("boolean")
-    return frame
+def _facts(extractions: list[Extraction], attribute: str, columns: list[str]) -> dict[str, list]:
+    """One table's rows of a batch as column lists (the columnar form DuckDB reads in one go)."""
+    out: dict[str, list] = {c: [] for c in columns}
+    fields = columns[1:]
+    for e in extractions:
+        items = getattr(e, attribute)
+        out["document_id"].extend([e.document["document_id"]] * len(items))
+        for name in fields:
+            out[name].extend([getattr(item, name) for item in items])
+    return out
 
 
 def record_sources(con: duckdb.DuckDBPyConnection, sources: list[tuple[str, str, datetime]]) -> None:
-    frame = pd.DataFrame(sources, columns=["document_id", "source", "first_seen"]).drop_duplicates(["document_id", "source"])
-    con.register("frame", frame)
+    first: dict[tuple[str, str], tuple[str, str, datetime]] = {}
+    for row in sources:
+        first.setdefault((row[0], row[1]), row)
+    unique = list(first.values())
+    con.execute("CREATE OR REPLACE TEMP TABLE new_sources (document_id VARCHAR, source VARCHAR, first_seen TIMESTAMP)")
+    insert_columns(con, "new_sources", {"document_id": [u[0] for u in unique], "source": [u[1] for u in unique],
+                                        "first_seen": [u[2] for u in unique]})
     con.execute(
-        "INSERT INTO document_sources SELECT * FROM frame f WHERE NOT EXISTS "
+        "INSERT INTO document_sources SELECT * FROM new_sources f WHERE NOT EXISTS "
         "(SELECT 1 FROM document_sources s WHERE s.document_id = f.document_id AND s.source = f.source)"
     )
-    con.unregister("frame")
+    con.execute("DROP TABLE new_sources")
 
 
 def update_supersession(con: duckdb.DuckDBPyConnection) -> int:

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from extractors.filemeta import html_meta
 from transforms.pubdate import PubDateCandidate, fetch_candidates, parse_date, plausible, sources
+from warehouse.columnar import insert_columns, rows_to_columns
 
 MANIFEST_NAME = "manifest.sqlite"  # flows/rawstore.py
 
@@ -70,13 +70,16 @@ def pubdate_rows(document_id: str, candidates: list[PubDateCandidate], year: int
              "ref": c.ref} for c in candidates if c.source in ("first_seen",) or plausible(c.published_on, year)]
 
 
-def source_frame() -> pd.DataFrame:
-    return pd.DataFrame([vars(s) for s in sources().values()])
+def _source_table(con: duckdb.DuckDBPyConnection) -> None:
+    """data/assessment/pubdate_sources.csv as the temp table pubdate_sources."""
+    rows = [vars(s) for s in sources().values()]
+    con.execute("CREATE OR REPLACE TEMP TABLE pubdate_sources (source VARCHAR, role VARCHAR, priority INTEGER, description_zh VARCHAR)")
+    insert_columns(con, "pubdate_sources", rows_to_columns(rows, ["source", "role", "priority", "description_zh"]))
 
 
 def refresh_published_on(con: duckdb.DuckDBPyConnection) -> None:
     """published_on: the first 'published' candidate by priority; the bounds from the other roles."""
-    con.register("pubdate_sources", source_frame())
+    _source_table(con)
     con.execute("""
         WITH c AS (
             SELECT p.document_id, p.source, p.published_on, s.role, s.priority
@@ -94,4 +97,4 @@ def refresh_published_on(con: duckdb.DuckDBPyConnection) -> None:
             published_not_after = chosen.published_not_after, published_not_before = chosen.published_not_before
         FROM chosen WHERE d.document_id = chosen.document_id
     """)
-    con.unregister("pubdate_sources")
+    con.execute("DROP TABLE pubdate_sources")
