@@ -13,6 +13,7 @@ tests/fixturegen/plant.py plants, one unit-year each:
 - changed: a report replaced by a second version (new bytes, later 发布时间) in a later ingest;
 - signed_late: no 发布时间, signed 2025-04-10 (so at least 10 days late);
 - undated: no 发布时间 and no signature;
+- jump: 150 more requests received (and granted) than the year before;
 - no_section: section 六 left out.
 Expected outcomes come from this plan and the truth files, never from the warehouse.
 """
@@ -39,6 +40,7 @@ from gongkai.ingest import ingest  # noqa: E402
 YEARS = (2022, 2024)
 SEED = 14
 STOCK_OFFSET = 3
+JUMP = 150
 NORMATIVE_LABELS = ("行政规范性文件", "规范性文件")
 
 
@@ -104,7 +106,7 @@ def build(root: Path) -> AssessmentCorpus:
         "late": (a[0], 2023), "no_section": (a[0], 2022), "copied_previous": (a[1], 2023),
         "copied_peer": (a[2], 2024), "peer_source": (a[3], 2024), "changed": (a[4], 2023),
         "repeated_tables": (b[0], 2024), "stock": (b[1], 2024), "wrong_template": (b[2], 2024),
-        "missing": (b[3], 2023), "signed_late": (b[4], 2024), "undated": (b[4], 2022),
+        "missing": (b[3], 2023), "signed_late": (b[4], 2024), "undated": (b[4], 2022), "jump": (a[3], 2024),
     }
     text = {key: r.path.read_text(encoding="utf-8") for key, r in reports.items()}
 
@@ -131,6 +133,11 @@ def build(root: Path) -> AssessmentCorpus:
     reports[key].truth = read_truth(reports[key].path.with_suffix(".truth.csv"))
     key = plants["no_section"]
     text[key] = plant.drop_section(text[key], "六")
+    key = plants["jump"]  # after the peer copy took this report's narrative as it was
+    text[key], bumped = plant.bump_requests(text[key], JUMP)
+    for (metric, applicant), value in bumped.items():
+        plant.set_truth(reports[key].path.with_suffix(".truth.csv"), metric, applicant, value)
+    reports[key].truth = read_truth(reports[key].path.with_suffix(".truth.csv"))
 
     # dates: every report on time, signed a few days before, except the planted ones
     for i, (key, r) in enumerate(sorted(reports.items())):

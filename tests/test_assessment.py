@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from assessment_corpus import STOCK_OFFSET, AssessmentCorpus, build
+from assessment_corpus import JUMP, STOCK_OFFSET, AssessmentCorpus, build
 
 from conftest import ROOT
 from flows.sources import SourcesError, load_sources
@@ -35,6 +35,7 @@ PLANTED = {  # finding -> (rule, outcome, words the evidence must hold)
     "wrong_template": ("template", "FAIL", ["2019 年版", "适用 2021 年版"]),
     "missing": ("published", "FAIL", ["未找到"]),
     "changed": ("changed", "FAIL", ["2 个版本", "已被替换", "现行"]),
+    "jump": ("jump_history", "FAIL", ["本年新收申请", "倍"]),
 }
 TRUTH_RULES = {"carry_over", "stock_rule", "prose_vs_table"}  # their expected outcome follows from the truth
 
@@ -75,6 +76,11 @@ def test_every_planted_finding_is_reported_with_its_evidence(corpus: AssessmentC
     assert got[(*corpus.plants["signed_late"], "on_time")][1] == 10  # at least 10 days late
     assert got[(*corpus.plants["stock"], "stock_rule")][1] == STOCK_OFFSET
     assert got[(*corpus.plants["repeated_tables"], "tables_repeated")][1] == 3
+    unit, year = corpus.plants["jump"]
+    before = corpus.reports[(unit, year - 1)].truth[("requests.received", "total")]
+    after = corpus.reports[(unit, year)].truth[("requests.received", "total")]
+    assert after >= JUMP and got[(unit, year, "jump_history")][1] == after - before
+    assert got[(unit, year, "identities")][0] == "PASS" and got[(unit, year, "prose_vs_table")][0] == "PASS"
     unit, year = corpus.plants["copied_previous"]
     assert got[(unit, year, "similar_previous")][3] == ids[f"{unit}:{year - 1}"] and got[(unit, year, "similar_previous")][1] > 90
     assert got[(*corpus.plants["copied_peer"], "similar_peer")][3] == ids["%s:%d" % corpus.plants["peer_source"]]

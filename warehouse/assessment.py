@@ -216,10 +216,11 @@ _TABLES = f"""
 SELECT u.unit_key, u.year, 'tables',
        CASE WHEN count(*) FILTER (WHERE t.found = 0) = 0 THEN 'PASS' ELSE 'FAIL' END, u.document_id,
        count(*) FILTER (WHERE t.found > 0), NULL,
-       CASE WHEN count(*) FILTER (WHERE t.found = 0) = 0 THEN '表格齐全（' || string_agg(t.section, '、' ORDER BY t.section) || '）'
-            ELSE '缺少表格：' || string_agg(t.section, '、' ORDER BY t.section) FILTER (WHERE t.found = 0) END
+       CASE WHEN count(*) FILTER (WHERE t.found = 0) = 0 THEN '表格齐全（' || string_agg(t.section, '、' ORDER BY strpos('一二三四五六', t.section)) || '）'
+            ELSE '缺少表格：' || string_agg(t.section, '、' ORDER BY strpos('一二三四五六', t.section)) FILTER (WHERE t.found = 0) END
             || '；空白单元格 ' || sum(t.blanks) || ' 个，“—”等不适用 ' || sum(t.nas) || ' 个'
-FROM a_units u JOIN ({_TABLE_CELLS}) t USING (document_id) GROUP BY ALL
+            || coalesce('；完整度 ' || printf('%.0f', 100 * any_value(d.completeness)) || '%', '')
+FROM a_units u JOIN ({_TABLE_CELLS}) t USING (document_id) JOIN dim_document d USING (document_id) GROUP BY ALL
 """
 
 _BLANKS = f"""

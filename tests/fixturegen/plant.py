@@ -8,6 +8,7 @@ The truth file is kept in step with every edit of a number.
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 HEADINGS = ("一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
@@ -83,3 +84,25 @@ def set_truth(path: Path, metric_id: str, applicant: str, value: int) -> None:
         writer = csv.DictWriter(fh, fields)
         writer.writeheader()
         writer.writerows(rows)
+
+
+BUMPED_ROWS = ((r"本年新收政府信息公开申请数量", "requests.received"), (r"[（(]一[)）]\s*予以公开", "requests.granted"),
+               (r"[（(]七[)）]\s*总计", "requests.outcomes_total"))
+
+
+def bump_requests(text: str, extra: int) -> tuple[str, dict[tuple[str, str], int]]:
+    """`extra` more requests from natural persons, all granted: 新收, 予以公开 and 总计 grow in the 自然人 and
+    总计 columns (every identity still holds), and so does the count 一、总体情况 quotes. Returns the new
+    text and the new values by (metric_id, applicant)."""
+    parts = split(text)
+    changed: dict[tuple[str, str], int] = {}
+    for label, metric in BUMPED_ROWS:
+        i = next(i for i, line in enumerate(parts["三"]) if re.search(label, line))
+        cells = parts["三"][i].split("\t")
+        for position, applicant in ((-7, "natural_person"), (-1, "total")):
+            cells[position] = str(int(cells[position]) + extra)
+            changed[(metric, applicant)] = int(cells[position])
+        parts["三"][i] = "\t".join(cells)
+    received = changed[("requests.received", "total")]
+    parts["一"] = [line.replace(f"共收到政府信息公开申请{received - extra}件", f"共收到政府信息公开申请{received}件") for line in parts["一"]]
+    return join(parts), changed
