@@ -10,7 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from gongkai.cli import positive_int
+from gongkai.cli import positive_int, warehouse_path, writable_folder
+from gongkai.storage import is_url
 from gongkai.paths import DATA, DEFAULT_DB
 
 SCHEDULE_CRON = "0 2 * * *"
@@ -75,6 +76,9 @@ def _check_sources(args: argparse.Namespace, command: str) -> int:
     if args.dask_address and args.task_runner != "dask":
         print(f"gongkai {command}: --dask-address needs --task-runner dask", file=sys.stderr)
         return 2
+    warehouse_path(args.db, must_exist=False)  # a folder, or an exports folder that cannot be written, fails here
+    if not is_url(args.exports):  # (a UserError: one line, its own exit code), not after the scrape
+        writable_folder(args.exports, "--exports")
     return 0
 
 

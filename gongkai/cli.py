@@ -56,19 +56,19 @@ def warehouse_path(text: str, must_exist: bool) -> Path:
     return path
 
 
-def writable_folder(text: str) -> Path:
-    """--out as a folder that can be written, created if missing; checked before any work is done."""
+def writable_folder(text: str, option: str = "--out") -> Path:
+    """An output folder that can be written, created later if missing; checked before any work is done."""
     out = Path(text)
     if out.exists() and not out.is_dir():
-        raise UserError(Exit.OUT_NOT_A_FOLDER, f"--out {out} is a file, not a folder; give a folder (it is created if missing)")
+        raise UserError(Exit.OUT_NOT_A_FOLDER, f"{option} {out} is a file, not a folder; give a folder (it is created if missing)")
     existing = next(p for p in (out, *out.absolute().parents) if p.exists())
     if not existing.is_dir():
-        raise UserError(Exit.OUT_NOT_A_FOLDER, f"--out {out}: {existing} is a file, not a folder; give a folder")
+        raise UserError(Exit.OUT_NOT_A_FOLDER, f"{option} {out}: {existing} is a file, not a folder; give a folder")
     try:
         with tempfile.TemporaryFile(dir=existing):
             pass
     except OSError as exc:
-        raise UserError(Exit.OUT_NOT_WRITABLE, f"cannot write to {existing} ({exc.strerror or exc}); make it writable or give another folder with --out") from None
+        raise UserError(Exit.OUT_NOT_WRITABLE, f"cannot write to {existing} ({exc.strerror or exc}); make it writable or give another folder with {option}") from None
     return out
 
 

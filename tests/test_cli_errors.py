@@ -266,3 +266,70 @@ def test_ingest_and_export_show_live_progress_on_a_terminal_only(tmp_path: Path)
 def test_flow_commands_validate_their_numbers_too() -> None:
     for option in ("--jobs", "--batch-size", "--hosts-at-once"):
         assert_one_line(gongkai("nightly", option, "0"), Exit.USAGE, f"gongkai nightly: argument {option}: 0 is too small")
+
+
+def test_ctrl_c_while_workers_extract_publishes_nothing_and_shows_no_traceback(db: Path, tmp_path: Path) -> None:
+    """Ctrl-C on a terminal reaches the worker processes too; the person sees one line, nothing else."""
+    import pty
+    import re
+    import select
+
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(db, copy)
+    before = sha256(copy)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    seeds = sorted(SAMPLES.glob("*.txt"))
+    for i in range(60):
+        (inbox / f"{i:03d}.txt").write_bytes(seeds[i % len(seeds)].read_bytes() + f"\nextra {i}\n".encode())
+    master, slave = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "gongkai.cli", "ingest", str(inbox), "--db", str(copy), "--jobs", "2"],
+                               stdin=slave, stdout=slave, stderr=slave, start_new_session=True,
+                               env={**os.environ, "TERM": "xterm-256color", "COLUMNS": "160"})
+    os.close(slave)
+    seen, interrupted = b"", False
+    while True:
+        ready, _, _ = select.select([master], [], [], 120)
+        if not ready:
+            break
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+        done = [int(d) for d in re.findall(rb"(\d+)/60", seen)]
+        if not interrupted and done and 0 < max(done) < 60:
+            os.killpg(process.pid, signal.SIGINT)  # what the terminal does on Ctrl-C: the whole process group
+            interrupted = True
+    os.close(master)
+    code = process.wait(timeout=60)
+    text = seen.decode(errors="replace")
+    assert interrupted, text
+    assert code == Exit.INTERRUPTED, text
+    assert "Traceback" not in text and "KeyboardInterrupt" not in text
+    assert "gongkai ingest: interrupted; nothing was published; the warehouse is as it was" in text
+    assert sha256(copy) == before
+    assert not [p for p in tmp_path.iterdir() if ".staging-" in p.name]
+
+
+def test_nightly_refuses_a_folder_db_or_an_unwritable_exports_folder_before_it_starts(tmp_path: Path) -> None:
+    target = tmp_path / "exports.txt"
+    target.write_text("keep\n", encoding="utf-8")
+    assert_one_line(gongkai("nightly", "--db", str(tmp_path)), Exit.DB_NOT_A_WAREHOUSE, "--db", "is a folder")
+    assert_one_line(gongkai("nightly", "--exports", str(target), "--db", str(tmp_path / "w.duckdb")), Exit.OUT_NOT_A_FOLDER,
+                    f"--exports {target} is a file")
+    out = tmp_path / "ro"
+    out.mkdir()
+    undo = _make_read_only(out)
+    if undo is None:
+        pytest.skip("cannot make a folder read-only here")
+    try:
+        assert_one_line(gongkai("nightly", "--exports", str(out), "--db", str(tmp_path / "w.duckdb")), Exit.OUT_NOT_WRITABLE,
+                        "cannot write to", "--exports")
+    finally:
+        if undo != ["chmod"]:
+            subprocess.run(undo, check=True)
+        out.chmod(0o755)
+    assert not (tmp_path / "w.duckdb").exists() and target.read_text(encoding="utf-8") == "keep\n"
