@@ -43,6 +43,8 @@ class FetchSettings:
     rate_limit_per_s: float = 1.0
     """Default requests per second per host; a site's rate_limit_per_s overrides it for its hosts."""
     max_redirects: int = 5
+    max_robots_bytes: int = 500 * 1024
+    """A robots.txt larger than this (Google reads 500 KiB) is treated as disallow all, with the reason."""
     max_crawl_delay: float = 60.0
     """Honour robots.txt Crawl-delay up to this many seconds."""
     trust_env: bool = True
@@ -206,7 +208,11 @@ class Fetcher:
             status, body, error = self.robots_loader(origin + "/robots.txt", hosts)
             parser = RobotFileParser(origin + "/robots.txt")
             note = ""
-            if body is not None and status in (200, 304):
+            if body is not None and status in (200, 304) and len(body) > self.settings.max_robots_bytes:
+                parser.disallow_all = True
+                note = (f" (robots.txt is {len(body):,} bytes, over the {self.settings.max_robots_bytes:,}-byte cap: "
+                        "treated as disallow all)")
+            elif body is not None and status in (200, 304):
                 parser.parse(body.decode("utf-8", errors="replace").splitlines())
             elif status in (401, 403):
                 parser.disallow_all = True

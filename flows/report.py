@@ -45,6 +45,10 @@ class NightlyReport:
     def fetch_failures(self) -> list[FetchedDocument]:
         return [d for d in self.scraped if d.status == "failed"]
 
+    def deferred(self) -> list[FetchedDocument]:
+        """Sites whose report links went over the caps: the rest are fetched on the next nights."""
+        return [d for d in self.scraped if d.status == "deferred"]
+
     def origin_of(self, problem: str) -> str | None:
         """The URL a quarantined raw file came from (raw files are named by their hash)."""
         for document in self.scraped:
@@ -97,6 +101,9 @@ class NightlyReport:
             for d in self.scraped:
                 by_site.setdefault(d.site, Counter())[d.status] += 1
             md += [f"| {_cell(site)} | {c['new']} | {c['unchanged']} | {c['failed']} |" for site, c in by_site.items()]
+            if self.deferred():
+                md += ["", "Left for the next night (caps per site, `data/sources.yaml`):", ""]
+                md += [f"- {_cell(d.site)}: {_cell(d.error or '')}" for d in self.deferred()]
             failures = self.fetch_failures()
             if failures:
                 md += ["", "Failed or refused fetches:", ""]

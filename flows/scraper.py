@@ -23,7 +23,7 @@ from flows.sources import Site, Sources
 
 log = logging.getLogger(__name__)
 
-Status = Literal["new", "unchanged", "failed"]
+Status = Literal["new", "unchanged", "failed", "deferred"]
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,8 @@ class FetchedDocument:
     site: str
     county_code: str | None
     status: Status
-    """new: bytes not seen before for this URL; unchanged: 304, or the same sha256 as last time."""
+    """new: bytes not seen before for this URL; unchanged: 304, or the same sha256 as last time;
+    deferred: a note (kind "list") that report links past the caps were left for the next night."""
     error: str | None = None
     kind: Literal["page", "attachment", "list"] = "attachment"
     """page: the HTML report page itself; attachment: a linked file; list: a list page that failed."""
@@ -95,6 +96,7 @@ class Scraper:
         docs: list[FetchedDocument] = []
         candidates: dict[str, tuple[portal.Link, str]] = {}
         queue, seen_pages, fetched_pages = [site.list_url], {site.list_url}, 0
+        over_page = 0
         while queue and fetched_pages < site.max_pages:
             list_url = queue.pop(0)
             fetched_pages += 1
@@ -111,21 +113,47 @@ class Scraper:
                 if url not in seen_pages:
                     seen_pages.add(url)
                     queue.append(url)
-            for link in portal.report_links(links, pattern, exclude=seen_pages | set(pages)):
+            found = portal.report_links(links, pattern, exclude=seen_pages | set(pages))
+            over_page += max(0, len(found) - site.max_links_per_page)
+            for link in found[: site.max_links_per_page]:
                 candidates.setdefault(link.url, (link, list_url))
             log.info("site %s: list page %d of at most %d read; %d report links so far", site.name, fetched_pages,
                      site.max_pages, len(candidates))
         if queue:
             log.info("site %s: stopped after max_pages=%d list pages; %d more not visited", site.name, site.max_pages, len(queue))
-        for number, (url, (link, list_url)) in enumerate(candidates.items(), 1):
+        chosen, left = self._within_cap(candidates, site.max_links_per_run)
+        if left or over_page:
+            docs.append(self._deferred(site, left, over_page))
+        for number, (url, (link, list_url)) in enumerate(chosen, 1):
             if url in self._done:
                 continue
-            log.info("site %s: document %d/%d %s", site.name, number, len(candidates), url)
+            log.info("site %s: document %d/%d %s", site.name, number, len(chosen), url)
             if portal.is_attachment(link):
                 docs.append(self._attachment(link, list_url))
             else:
                 docs.extend(self._report_page(url, list_url))
         return docs
+
+    def _within_cap(self, candidates: dict[str, tuple[portal.Link, str]], cap: int
+                    ) -> tuple[list[tuple[str, tuple[portal.Link, str]]], int]:
+        """At most `cap` links, those never fetched before first: a site with more reports than the cap
+        gets through its backlog night by night instead of asking for the same first ones again."""
+        todo = [(url, c) for url, c in candidates.items() if url not in self._done]
+        if len(todo) <= cap:
+            return todo, 0
+        todo.sort(key=lambda item: self.store.validators(item[0]) is not None)  # stable: page order within each group
+        return todo[:cap], len(todo) - cap
+
+    def _deferred(self, site: Site, left: int, over_page: int) -> FetchedDocument:
+        parts = []
+        if left:
+            parts.append(f"{left} report links over max_links_per_run={site.max_links_per_run}")
+        if over_page:
+            parts.append(f"{over_page} over max_links_per_page={site.max_links_per_page}")
+        note = f"{' and '.join(parts)} left for the next night (links not fetched before go first)"
+        log.info("site %s: %s", site.name, note)
+        return FetchedDocument(path=None, sha256=None, url=site.list_url, site=site.name, county_code=site.county_code,
+                               status="deferred", kind="list", error=note)
 
     def _report_page(self, url: str, list_url: str) -> list[FetchedDocument]:
         self._done.add(url)

@@ -5,6 +5,8 @@ the field, instead of surfacing as a strange failure halfway through a night of 
 """
 from __future__ import annotations
 
+import ipaddress
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,12 +19,19 @@ from gongkai.storage import AnyPath, ObjectPath, is_url
 
 DEFAULT_LINK_PATTERN = "年度报告|年报"
 DEFAULT_MAX_PAGES = 5
+DEFAULT_MAX_LINKS_PER_PAGE = 200
+DEFAULT_MAX_LINKS_PER_RUN = 500
+MIN_RATE_PER_S = 1 / 3600
+MAX_RATE_PER_S = 100.0
+"""Politeness: more than 100 requests a second to one county portal is a typo, not a setting."""
+MAX_PATTERN_CHARS = 500
 DEFAULT_SOURCES_FILE = Path("data/sources.yaml")
 
 _TOP_KEYS = {"inbox", "sites", "scope", "assessment"}
 _SCOPE_KEYS = {"regions", "departments", "exclude_kinds", "years"}
 _ASSESSMENT_KEYS = {"rules", "deadlines"}
-_SITE_KEYS = {"name", "list_url", "county_code", "link_pattern", "max_pages", "allowed_hosts", "rate_limit_per_s"}
+_SITE_KEYS = {"name", "list_url", "county_code", "link_pattern", "max_pages", "allowed_hosts", "rate_limit_per_s",
+              "allow_private", "max_links_per_page", "max_links_per_run"}
 _HOST_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
 
 
@@ -40,6 +49,12 @@ class Site:
     allowed_hosts: tuple[str, ...] = ()
     rate_limit_per_s: float | None = None
     """None means the scraper's default (1 request per second per host)."""
+    allow_private: bool = False
+    """list_url may name a private, loopback or link-local address (tests, an intranet mirror)."""
+    max_links_per_page: int = DEFAULT_MAX_LINKS_PER_PAGE
+    """Report links taken from one list page; the rest are left for the next night."""
+    max_links_per_run: int = DEFAULT_MAX_LINKS_PER_RUN
+    """Report links followed per site per run; links not fetched before go first, the rest wait."""
 
     @property
     def hosts(self) -> frozenset[str]:
@@ -213,6 +228,13 @@ def _parse_site(item: Any, where: str, path: Path) -> Site:
     parts = urlsplit(list_url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise fail("list_url", f"must be an http:// or https:// URL with a host, got {list_url!r}")
+    allow_private = item.get("allow_private", False)
+    if not isinstance(allow_private, bool):
+        raise fail("allow_private", f"expected true or false, got {_kind(allow_private)}")
+    private = _private_host(parts.hostname)
+    if private and not allow_private:
+        raise fail("list_url", f"{parts.hostname} is {private}: a county portal is on the public internet; "
+                               "fix the URL, or add `allow_private: true` to the site if this is meant (a test or intranet mirror)")
 
     county_code = item.get("county_code")
     if county_code is not None:
@@ -229,6 +251,10 @@ def _parse_site(item: Any, where: str, path: Path) -> Site:
         re.compile(link_pattern)
     except re.error as exc:
         raise fail("link_pattern", f"not a valid regular expression ({exc})") from None
+    risky = _backtracking_risk(link_pattern)
+    if risky:
+        raise fail("link_pattern", f"{risky}; such a pattern can take exponential time on a long link text: "
+                                   "simplify it (e.g. 年度报告|年报)")
 
     max_pages = item.get("max_pages", DEFAULT_MAX_PAGES)
     if isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1:
@@ -249,12 +275,70 @@ def _parse_site(item: Any, where: str, path: Path) -> Site:
 
     rate = item.get("rate_limit_per_s")
     if rate is not None:
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not rate > 0:
-            raise fail("rate_limit_per_s", f"expected a positive number of requests per second, got {rate!r}")
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not math.isfinite(rate) or not rate > 0:
+            raise fail("rate_limit_per_s", f"expected a positive, finite number of requests per second, got {rate!r}")
+        if not MIN_RATE_PER_S <= rate <= MAX_RATE_PER_S:
+            raise fail("rate_limit_per_s", f"{rate!r} requests per second is outside {MIN_RATE_PER_S:.6f}..{MAX_RATE_PER_S:g}; "
+                                           "county portals are asked about once a second")
         rate = float(rate)
 
+    caps = {}
+    for key, default in (("max_links_per_page", DEFAULT_MAX_LINKS_PER_PAGE), ("max_links_per_run", DEFAULT_MAX_LINKS_PER_RUN)):
+        value = item.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100_000:
+            raise fail(key, f"expected a whole number from 1 to 100000, got {value!r}")
+        caps[key] = value
+
     return Site(name=name.strip(), list_url=list_url.strip(), county_code=county_code, link_pattern=link_pattern,
-                max_pages=max_pages, allowed_hosts=tuple(hosts), rate_limit_per_s=rate)
+                max_pages=max_pages, allowed_hosts=tuple(hosts), rate_limit_per_s=rate, allow_private=allow_private, **caps)
+
+
+def _private_host(host: str) -> str | None:
+    """What kind of non-public address host is ("a loopback address", …), or None for a public one.
+    Names are not resolved here (no network while validating); literal addresses and localhost are checked."""
+    name = host.lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return "a loopback name"
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return None
+    for kind, flag in (("a loopback address", address.is_loopback), ("a link-local address", address.is_link_local),
+                       ("a private address", address.is_private), ("an unspecified address", address.is_unspecified),
+                       ("a multicast address", address.is_multicast), ("a reserved address", address.is_reserved)):
+        if flag:
+            return kind
+    return None
+
+
+def _backtracking_risk(pattern: str) -> str | None:
+    """Why the pattern can backtrack catastrophically, or None: too long, or a repeat nested inside an
+    unbounded repeat ((a+)+, (.*)*, (x|y+)*), the shape behind exponential matching times."""
+    if len(pattern) > MAX_PATTERN_CHARS:
+        return f"the pattern is {len(pattern)} characters long (at most {MAX_PATTERN_CHARS})"
+    from re import _parser  # the stdlib's own parser: the tree of the pattern as re will run it
+
+    repeats = {_parser.MAX_REPEAT, _parser.MIN_REPEAT, getattr(_parser, "POSSESSIVE_REPEAT", None)} - {None}
+
+    def walk(items, inside_unbounded: bool) -> str | None:
+        for op, arg in items:
+            if op in repeats:
+                low, high, sub = arg
+                unbounded = high == _parser.MAXREPEAT or high > 100
+                if inside_unbounded and (unbounded or (high > 1 and low != high)):
+                    return "it nests a repeat inside a repeat"
+                found = walk(sub, inside_unbounded or unbounded)
+            elif op == _parser.SUBPATTERN:
+                found = walk(arg[-1], inside_unbounded)
+            elif op == _parser.BRANCH:
+                found = next((f for f in (walk(b, inside_unbounded) for b in arg[1]) if f), None)
+            else:
+                continue
+            if found:
+                return found
+        return None
+
+    return walk(_parser.parse(pattern), False)
 
 
 def _kind(value: Any) -> str:

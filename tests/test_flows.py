@@ -160,9 +160,9 @@ def test_nightly_twice_second_run_downloads_and_extracts_nothing(tmp_path, porta
 
     sources = write_sources(tmp_path / "sources.yaml", SAMPLES, [
         {"name": "湘潭县政府信息公开年报", "list_url": portal.url("/zwgk/nb/index.html"), "county_code": "430321",
-         "rate_limit_per_s": 50, "max_pages": 3},
+         "rate_limit_per_s": 50, "max_pages": 3, "allow_private": True},
         {"name": "和林格尔县年报", "list_url": portal.url("/county2/index.html"), "county_code": SCOPE_COUNTY,
-         "rate_limit_per_s": 50},
+         "rate_limit_per_s": 50, "allow_private": True},
     ])
     db, raw, exports = tmp_path / "warehouse.duckdb", tmp_path / "raw", tmp_path / "exports"
     params = dict(sources=str(sources), db=str(db), raw=str(raw), exports=str(exports), fetch=FAST_FETCH)

@@ -77,3 +77,34 @@ def test_mistakes_name_the_file_and_the_field(tmp_path, text, where):
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(SourcesError, match="sources file not found"):
         load_sources(tmp_path / "nope.yaml")
+
+
+SITE = "sites:\n  - name: a\n    list_url: {url}\n{extra}"
+
+
+@pytest.mark.parametrize("url,extra,where,why", [
+    ("http://127.0.0.1:8000/nb/", "", "sites[0].list_url", "loopback"),
+    ("http://localhost/nb/", "", "sites[0].list_url", "loopback"),
+    ("http://10.1.2.3/nb/", "", "sites[0].list_url", "private"),
+    ("http://169.254.169.254/latest/", "", "sites[0].list_url", "link-local"),
+    ("http://[::1]/nb/", "", "sites[0].list_url", "loopback"),
+    ("http://x.gov.cn/", "    rate_limit_per_s: .inf\n", "sites[0].rate_limit_per_s", "finite"),
+    ("http://x.gov.cn/", "    rate_limit_per_s: .nan\n", "sites[0].rate_limit_per_s", "finite"),
+    ("http://x.gov.cn/", "    rate_limit_per_s: 100000\n", "sites[0].rate_limit_per_s", "outside"),
+    ("http://x.gov.cn/", "    link_pattern: '(a+)+$'\n", "sites[0].link_pattern", "repeat inside a repeat"),
+    ("http://x.gov.cn/", "    link_pattern: '(.*)*报告'\n", "sites[0].link_pattern", "repeat inside a repeat"),
+    ("http://x.gov.cn/", "    max_links_per_page: 0\n", "sites[0].max_links_per_page", "1 to 100000"),
+    ("http://x.gov.cn/", "    allow_private: yes please\n", "sites[0].allow_private", "true or false"),
+])
+def test_unsafe_sites_are_refused(tmp_path, url, extra, where, why):
+    path = write(tmp_path, SITE.format(url=url, extra=extra))
+    with pytest.raises(SourcesError) as info:
+        load_sources(path, base_dir=tmp_path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: {where}: ") and why in message and "\n" not in message, message
+
+
+def test_allow_private_lets_a_test_portal_through(tmp_path):
+    text = SITE.format(url="http://127.0.0.1:8000/nb/", extra="    allow_private: true\n    link_pattern: '\\d{4}年.*报告'\n")
+    site, = load_sources(write(tmp_path, text), base_dir=tmp_path).sites
+    assert site.allow_private and site.max_links_per_page == 200 and site.max_links_per_run == 500
