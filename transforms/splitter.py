@@ -19,7 +19,7 @@ with a note naming them. Otherwise it stays NULL and the note lists the row's ca
 A report that breaks an identity among cells the text decides keeps its numbers; that identity is
 dropped from the solve, and a cell is then filled only if it agrees across every way of dropping one
 more identity, so an impossible identity never forces a split elsewhere. The search is bounded
-(MAX_ROW_CANDIDATES per row, MAX_NODES per solve): past a bound the cells stay NULL with a note.
+(MAX_ROW_CANDIDATES and MAX_ROW_WORK per row, MAX_WORK for the table): past a bound the cells stay NULL with a note.
 """
 from __future__ import annotations
 
@@ -33,8 +33,9 @@ from transforms.rows import LongValue, Note, cell_value
 from transforms.values import parse_cell
 
 MAX_LOST_CELLS = 2
-MAX_ROW_CANDIDATES = 2000
-MAX_NODES = 50_000
+MAX_ROW_CANDIDATES = 500
+MAX_ROW_WORK = 5_000  # steps (splits tried, placements) for one row's candidates
+MAX_WORK = 40_000  # search steps for one document's table
 MAX_SHOWN = 6
 TOLERANCE = 1e-6
 COUNTED = ("number", "zero", "inferred")
@@ -99,7 +100,7 @@ def _token_options(cell, max_parts: int, budget: list[int]) -> list[tuple[Part, 
 def row_candidates(row: RowMatch, leading_only: bool = False) -> list[Candidate]:
     """Every placement of a row's printed tokens over its columns that the text allows."""
     width = len(row.targets)
-    budget = [MAX_NODES]
+    budget = [MAX_ROW_WORK]
     options = [_token_options(cell, width, budget) for cell in row.cells]
     capacity = sum(max(len(o) for o in opts) for opts in options)
     # cells lost among blanks cannot be placed; cut after the printed ones (leading) they can
@@ -155,18 +156,18 @@ class _Solver:
         keys = set(self.keys[r])
         local = [inst for inst in self.touching[r] if all(k in keys or self.state.get(k) != UNKNOWN for k in inst[1] + inst[2])]
         out: dict[tuple, list[float | str]] = {}
+        saved = [self.state[k] for k in self.keys[r]]
         for candidate in candidates:
             self._tick()
-            values = [_part_value(part) for part in candidate]
-            trial = dict(self.state)
-            trial.update(zip(self.keys[r], values))
-            if not all(_consistent(trial, inst) for inst in self.touching[r]):
+            self.state.update(zip(self.keys[r], [_part_value(part) for part in candidate]))
+            if not all(_consistent(self.state, inst) for inst in self.touching[r]):
                 continue
-            solved = _propagate(trial, local)
+            solved = _propagate(self.state, local, self.keys[r]) if local else self.state
             if solved is None:
                 continue
             values = [solved[k] for k in self.keys[r]]
             out.setdefault(tuple(values), values)
+        self.state.update(zip(self.keys[r], saved))
         return list(out.values())
 
     def solutions(self) -> list[dict[Key, float | None]]:
@@ -222,9 +223,14 @@ def _consistent(state: dict[Key, float | str], instance: tuple[str, list[Key], l
     return True
 
 
-def _propagate(state: dict[Key, float | str], instances) -> dict[Key, float | str] | None:
-    """Solve lost cells an identity determines (one unknown, or parts of a zero total); None if infeasible."""
-    state = dict(state)
+def _propagate(state: dict[Key, float | str], instances, keys: list[Key] | None = None) -> dict[Key, float | str] | None:
+    """Solve lost cells an identity determines (one unknown, or parts of a zero total); None if infeasible.
+
+    Works on a copy: of the given keys and the instances' cells only when keys are given (cheap)."""
+    if keys is None:
+        state = dict(state)
+    else:
+        state = {k: state.get(k, NOT_REPORTED) for inst in instances for k in inst[1] + inst[2]} | {k: state[k] for k in keys}
     changed = True
     while changed:
         changed = False
@@ -277,7 +283,7 @@ def solve_rows(values: list[LongValue], short_rows: list[RowMatch]) -> list[Note
             notes.append(Note(metric_id, None, "left_null", f"row '{row.label}' ({row.label_ref}) is not part of the template this document prints; its values were not placed"))
             continue
         try:
-            candidates = row_candidates(row, leading_only=row.leading) or row_candidates(row)
+            candidates = row_candidates(row, row.leading) or row_candidates(row)
         except TooMany:
             notes.append(Note(metric_id, None, "left_null", f"{_detail(row)}; too many ways to place them (more than {MAX_ROW_CANDIDATES}): left NULL"))
             continue
@@ -291,20 +297,23 @@ def solve_rows(values: list[LongValue], short_rows: list[RowMatch]) -> list[Note
     for _, keys, _ in rows:
         for key in keys:
             fixed.pop(key, None)
-    decided, used, how = _decide(fixed, rows)
+    decided, used, how = _decide(fixed, rows, [MAX_WORK])
     for (row, keys, _), candidates, row_decided, row_how in zip(rows, used, decided, how):
         notes.append(_write(row, keys, candidates, row_decided, row_how, by_key))
     return notes
 
 
-def _decide(fixed: dict[Key, float | str], rows) -> tuple[list[dict[Key, float | None] | None], list[list[Candidate]], list[str]]:
+def _decide(fixed: dict[Key, float | str], rows, budget: list[int]) -> tuple[list[dict[Key, float | None] | None], list[list[Candidate]], list[str]]:
     """Per row, the value every satisfying assignment gives each cell (None where they differ).
 
     Also returns the candidates each row was solved with and, per row, how (for its note).
     """
     all_keys = list(fixed) + [key for _, keys, _ in rows for key in keys]
     instances = rule_instances(all_keys)
-    full = [row_candidates(row) if row.leading else candidates for row, _, candidates in rows]
+    try:
+        full = [row_candidates(row) if row.leading else candidates for row, _, candidates in rows]
+    except TooMany:
+        full = [candidates for _, _, candidates in rows]
     # cells the text decides: the same in every placement of their row
     structural = dict(fixed)
     for (_, keys, _), candidates in zip(rows, full):
@@ -315,7 +324,6 @@ def _decide(fixed: dict[Key, float | str], rows) -> tuple[list[dict[Key, float |
     broken = [inst for inst in instances if all(isinstance(_value(structural, k), float) for k in inst[1] + inst[2]) and not _consistent(structural, inst)]
     active = [inst for inst in instances if inst not in broken]
     used = [candidates for _, _, candidates in rows]
-    budget = [MAX_NODES]
     try:
         solutions = _Solver(fixed, list(zip([k for _, k, _ in rows], used)), active, budget).solutions()
         if not solutions and any(row.leading for row, _, _ in rows):  # the printed values did not start the row after all
