@@ -29,6 +29,9 @@ class Cell:
     """True on the last cell of a row whose trailing empty cells were cut (blank or lost: unknowable)."""
     glued: bool = False
     """True on a digit run read without separators: it may hold several cells (transforms/splitter.py)."""
+    stream: bool = False
+    """True on a value read from a text stream (no cell structure): a cell missing beside it is an empty
+    cell the rendering dropped (a blank), not a lost number."""
 
 
 @dataclass

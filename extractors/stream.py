@@ -174,7 +174,7 @@ class _Builder:
         if new_row or not self.rows:
             self.rows.append([])
         row = self.rows[-1]
-        row.append(Cell(cell.text, cell.ref, len(self.rows) - 1, len(row), trailing_gap=cell.trailing_gap, glued=cell.glued))
+        row.append(Cell(cell.text, cell.ref, len(self.rows) - 1, len(row), trailing_gap=cell.trailing_gap, glued=cell.glued, stream=cell.stream))
 
     def paragraph(self, text: str, ref: str) -> None:
         text = text.strip().lstrip("#").strip()
@@ -220,7 +220,7 @@ def _hard_pieces(line: str) -> list[tuple[str, int]] | None:
     if "\t" in line:
         separator = "\t"
         body, offset = line, 0
-    elif "|" in line:
+    elif "|" in line and line.strip(" |\u3000"):
         separator = "|"
         stripped = line.strip()
         offset = line.find(stripped)
@@ -320,7 +320,7 @@ def _read_stretch(stretch: list[tuple[str, str]], builder: _Builder) -> None:
         line_end = text.find("\n", source_end)
         alone = not text[line_start:source_start].strip() and not text[source_end: len(text) if line_end < 0 else line_end].strip()
         glued = token.kind == "number" and not alone and len(re.sub(r"\D", "", normal[token.start:token.end])) > 1
-        builder.cell(Cell(printed, f"{ref} char {column + 1}", glued=glued))
+        builder.cell(Cell(printed, f"{ref} char {column + 1}", glued=glued, stream=token.kind in ("number", "na")))
     if prose_start is not None:
         flush_prose(len(normal))
 

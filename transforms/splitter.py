@@ -103,8 +103,12 @@ def row_candidates(row: RowMatch, leading_only: bool = False) -> list[Candidate]
     budget = [MAX_ROW_WORK]
     options = [_token_options(cell, width, budget) for cell in row.cells]
     capacity = sum(max(len(o) for o in opts) for opts in options)
-    # cells lost among blanks cannot be placed; cut after the printed ones (leading) they can
-    lost_allowed = capacity < width and (leading_only or all(o[0][0].value is not None for o in options))
+    # Cells may have been lost when the digits cannot fill the row, or when spaces separate some of
+    # its numbers (a spaced row may have dropped an empty cell: `行政许可 9 30` is 9 | ? | 30 or
+    # 9 | 3 | 0). A row of one glued run holds all its cells. Cells lost among blanks cannot be
+    # placed; cut after the printed ones (leading) they can.
+    spaced = len(row.cells) > 1 and any(c.glued for c in row.cells)
+    lost_allowed = (capacity < width or spaced) and (leading_only or all(o[0][0].value is not None for o in options))
     out: dict[tuple, Candidate] = {}
 
     def place(i: int, placed: list[Part | None], lost: int) -> None:
@@ -119,12 +123,25 @@ def row_candidates(row: RowMatch, leading_only: bool = False) -> list[Candidate]
             return
         for option in options[i]:
             if len(option) <= room:
-                place(i + 1, placed + list(option), lost)
+                for parts, extra in _with_gaps(list(option), lost_allowed and not leading_only and row.cells[i].glued, MAX_LOST_CELLS - lost, room):
+                    place(i + 1, placed + parts, lost + extra)
         if lost_allowed and not leading_only and lost < MAX_LOST_CELLS and room > 0:
             place(i, placed + [None], lost + 1)
 
     place(0, [], 0)
     return list(out.values())
+
+
+def _with_gaps(parts: list[Part], gaps: bool, spare: int, room: int) -> list[tuple[list[Part | None], int]]:
+    """A glued run's cells, and (where cells may be lost) with lost cells between them: `00` may be 0 | ? | 0."""
+    out: list[tuple[list[Part | None], int]] = [(list(parts), 0)]
+    if not gaps:
+        return out
+    for i in range(1, len(parts)):
+        for n in range(1, spare + 1):
+            if len(parts) + n <= room:
+                out.append((parts[:i] + [None] * n + parts[i:], n))
+    return out
 
 
 class _Solver:
@@ -135,16 +152,16 @@ class _Solver:
     rows then have one candidate left and the search only branches where rows really are open.
     """
 
-    def __init__(self, fixed: dict[Key, float | str], rows: list[tuple[list[Key], list[Candidate]]],
+    def __init__(self, fixed: dict[Key, float | str], rows: list[tuple[list[Key], list[Candidate], bool]],
                  instances: list[tuple[str, list[Key], list[Key]]], budget: list[int]) -> None:
         self.instances, self.budget = instances, budget
-        self.keys = [keys for keys, _ in rows]
+        self.keys = [keys for keys, _, _ in rows]
         self.state: dict[Key, float | str] = dict(fixed)
         for keys in self.keys:
             for key in keys:
                 self.state[key] = UNKNOWN
         self.touching = [[inst for inst in instances if set(keys) & set(inst[1] + inst[2])] for keys in self.keys]
-        self.options = [self._reduce(r, candidates) for r, (_, candidates) in enumerate(rows)]
+        self.options = [self._reduce(r, candidates, blank) for r, (_, candidates, blank) in enumerate(rows)]
         self.order = sorted(range(len(rows)), key=lambda r: len(self.options[r]))
 
     def _tick(self) -> None:
@@ -152,14 +169,14 @@ class _Solver:
         if self.budget[0] < 0:
             raise TooMany
 
-    def _reduce(self, r: int, candidates: list[Candidate]) -> list[list[float | str]]:
+    def _reduce(self, r: int, candidates: list[Candidate], blank: bool) -> list[list[float | str]]:
         keys = set(self.keys[r])
         local = [inst for inst in self.touching[r] if all(k in keys or self.state.get(k) != UNKNOWN for k in inst[1] + inst[2])]
         out: dict[tuple, list[float | str]] = {}
         saved = [self.state[k] for k in self.keys[r]]
         for candidate in candidates:
             self._tick()
-            self.state.update(zip(self.keys[r], [_part_value(part) for part in candidate]))
+            self.state.update(zip(self.keys[r], [_part_value(part, blank) for part in candidate]))
             if not all(_consistent(self.state, inst) for inst in self.touching[r]):
                 continue
             solved = _propagate(self.state, local, self.keys[r]) if local else self.state
@@ -193,10 +210,15 @@ class _Solver:
         self.state.update(zip(keys, saved))
 
 
-def _part_value(part: Part | None) -> float | str:
+def _part_value(part: Part | None, blank: bool = False) -> float | str:
+    """A lost cell is a number to solve; in a text stream it is an empty cell the rendering dropped."""
     if part is None:
-        return UNKNOWN
+        return NOT_REPORTED if blank else UNKNOWN
     return part.value if part.semantic in ("number", "zero") and part.value is not None else NOT_REPORTED
+
+
+def _is_stream(row: RowMatch) -> bool:
+    return any(c.stream for c in row.cells)
 
 
 def _value(state: dict[Key, float | str], key: Key) -> float | str:
@@ -325,15 +347,15 @@ def _decide(fixed: dict[Key, float | str], rows, budget: list[int]) -> tuple[lis
     active = [inst for inst in instances if inst not in broken]
     used = [candidates for _, _, candidates in rows]
     try:
-        solutions = _Solver(fixed, list(zip([k for _, k, _ in rows], used)), active, budget).solutions()
+        solutions = _Solver(fixed, [(k, c, _is_stream(row)) for (row, k, _), c in zip(rows, used)], active, budget).solutions()
         if not solutions and any(row.leading for row, _, _ in rows):  # the printed values did not start the row after all
             used = full
-            solutions = _Solver(fixed, list(zip([k for _, k, _ in rows], used)), active, budget).solutions()
+            solutions = _Solver(fixed, [(k, c, _is_stream(row)) for (row, k, _), c in zip(rows, used)], active, budget).solutions()
         relaxed = bool(broken or not solutions)
         if relaxed:
             involved = [inst for inst in active if any(isinstance(_value(structural, k), str) for k in inst[1] + inst[2])]
             for dropped in involved:
-                solutions.extend(_Solver(fixed, list(zip([k for _, k, _ in rows], used)), [i for i in active if i is not dropped], budget).solutions())
+                solutions.extend(_Solver(fixed, [(k, c, _is_stream(row)) for (row, k, _), c in zip(rows, used)], [i for i in active if i is not dropped], budget).solutions())
     except TooMany:
         return [None] * len(rows), used, ["too_many"] * len(rows)
     out: list[dict[Key, float | None] | None] = []
