@@ -53,8 +53,8 @@ def test_no_multi_digit_cell_starts_with_zero() -> None:
 
 
 def test_the_row_total_decides_a_split_and_the_cells_are_inferred() -> None:
-    # "2000010 12": 2|0|0|0|0|10 + 12 adds up; 20|0|0|0|1|0 + 12 and 200|0|0|1|0 + 1|2 do not
-    row = _row(["requests.granted"], "2000010", "12")
+    # "200001012": 2|0|0|0|0|10|12 adds up; 20|0|0|0|0|10|12, 200|0|0|1|0|1|2, … do not
+    row = _row(["requests.granted"], "200001012")
     values = _table([row])
     notes = solve_rows(values, [row])
     assert [v for v, _ in _cells(values, "requests.granted")] == [2.0, 0, 0, 0, 0, 10.0, 12.0]
@@ -88,7 +88,7 @@ def test_an_identity_the_printed_cells_break_does_not_force_a_split() -> None:
     # 一 = 2 and （七）总计 = 3 for 自然人 (printed, consistent with nothing): identity 1 is broken.
     # The glued row is then decided only if every way of dropping one more identity agrees, and the
     # row total alone no longer suffices: its cells stay NULL instead of being forced by a broken table.
-    row = _row(["requests.granted"], "2000010", "12")
+    row = _row(["requests.granted"], "200001012")
     printed = {("requests.received", "natural_person"): 2, ("requests.carried_in", "natural_person"): 0,
                ("requests.outcomes_total", "natural_person"): 3, ("requests.carried_forward", "natural_person"): 0}
     values = _table([row], printed)
