@@ -35,6 +35,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -416,9 +417,14 @@ class Result:
     right: int = 0
     null: int = 0
     wrong: list[Wrong] = field(default_factory=list)
+    # A printed blank read as 0. The generator blanks only zero cells, and a rendering that drops
+    # empty cells leaves nothing to see, so this is not a wrong number; it is not "right" either
+    # (a blank is not a zero): counted apart and listed.
+    blank_zero: list[Wrong] = field(default_factory=list)
     unit: str | None = None
     region_code: str | None = None
     year: int | None = None
+    seconds: float = 0.0  # CPU time of the extraction
 
     @property
     def cells(self) -> int:
@@ -467,9 +473,11 @@ def _context(text: str, raw: str | None, ref: str | None) -> str:
 def measure(r: Rendering) -> Result:
     from gongkai.extract import extract_bytes
 
+    t0 = time.process_time()
     ex = extract_bytes(Path(r.name), r.data)
     res = Result(r, ex.status, ex.document.get("error"), unit=ex.document.get("unit"),
-                 region_code=ex.document.get("region_code"), year=ex.document.get("year"))
+                 region_code=ex.document.get("region_code"), year=ex.document.get("year"),
+                 seconds=time.process_time() - t0)
     got = {(v.metric_id, v.applicant or None): v for v in ex.values}
     for key, want in r.truth.items():
         v = got.get(key)
@@ -481,15 +489,17 @@ def measure(r: Rendering) -> Result:
         elif value is None:
             res.null += 1
         else:
-            res.wrong.append(Wrong(r.rendering, r.name, key[0], key[1], value, want, v.raw_text, v.source_ref,
-                                   _context(r.text, v.raw_text, v.source_ref), v.value_semantic))
+            w = Wrong(r.rendering, r.name, key[0], key[1], value, want, v.raw_text, v.source_ref,
+                      _context(r.text, v.raw_text, v.source_ref), v.value_semantic)
+            (res.blank_zero if want is None and value == 0 else res.wrong).append(w)
     for key, v in got.items():  # cells an excerpt cut away: a number there must be the report's own
         if key in r.truth or v.value is None or key not in r.source.truth:
             continue
         want = r.source.truth[key]
         if want is None or abs(v.value - want) > 1e-6:
-            res.wrong.append(Wrong(r.rendering, r.name, key[0], key[1], v.value, want, v.raw_text, v.source_ref,
-                                   _context(r.text, v.raw_text, v.source_ref), v.value_semantic, cut=True))
+            w = Wrong(r.rendering, r.name, key[0], key[1], v.value, want, v.raw_text, v.source_ref,
+                      _context(r.text, v.raw_text, v.source_ref), v.value_semantic, cut=True)
+            (res.blank_zero if want is None and v.value == 0 else res.wrong).append(w)
     return res
 
 
@@ -505,6 +515,7 @@ class Row_:
     right: int = 0
     null: int = 0
     wrong: int = 0
+    blank_zero: int = 0
     unit_right: int = 0
     year_right: int = 0
 
@@ -515,6 +526,7 @@ class Row_:
         self.right += res.right
         self.null += res.null
         self.wrong += len(res.wrong)
+        self.blank_zero += len(res.blank_zero)
         self.unit_right += res.unit_right
         self.year_right += res.year_right
 
@@ -535,13 +547,17 @@ def summary(results: list[Result]) -> dict[str, Row_]:
 def format_report(results: list[Result], show_wrong: bool = True) -> str:
     table = summary(results)
     lines = [f"{'rendering':26} {'docs':>5} {'loaded':>6} {'cells':>6} {'right%':>7} {'NULL%':>6} {'wrong':>5} "
-             f"{'unit%':>6} {'year%':>6}"]
+             f"{'wrong%':>6} {'blank→0':>7} {'unit%':>6} {'year%':>6}"]
     for name in [*RENDERINGS, *PDF_RENDERINGS, "ALL"]:
         if name not in table:
             continue
         t = table[name]
         lines.append(f"{name:26} {t.documents:5d} {t.loaded:6d} {t.cells:6d} {t.pct(t.right):7.2f} {t.pct(t.null):6.2f} "
-                     f"{t.wrong:5d} {t.pct(t.unit_right, t.documents):6.1f} {t.pct(t.year_right, t.documents):6.1f}")
+                     f"{t.wrong:5d} {t.pct(t.wrong):6.2f} {t.blank_zero:7d} {t.pct(t.unit_right, t.documents):6.1f} {t.pct(t.year_right, t.documents):6.1f}")
+    slow = sorted(results, key=lambda res: -res.seconds)[:5]
+    lines.append("")
+    lines.append(f"extraction CPU {sum(res.seconds for res in results):.1f} s; slowest: "
+                 + ", ".join(f"{res.rendering.name} {res.seconds:.2f} s" for res in slow))
     by_kind: dict[str, Row_] = defaultdict(Row_)
     for res in results:
         by_kind[res.rendering.source.unit_kind].add(res)
@@ -556,6 +572,11 @@ def format_report(results: list[Result], show_wrong: bool = True) -> str:
             lines.append(f"  {w.name} {w.metric_id}[{w.applicant or ''}] read {w.got:g} truth "
                          f"{'blank' if w.truth is None else f'{w.truth:g}'}{' (cut away)' if w.cut else ''} [{w.semantic}] "
                          f"raw={w.raw_text!r} ref={w.source_ref} :: {w.context}")
+        blank_zero = [w for res in results for w in res.blank_zero]
+        lines.append("")
+        lines.append(f"printed blanks read as 0 (not counted as wrong): {len(blank_zero)}")
+        for w in blank_zero:
+            lines.append(f"  {w.name} {w.metric_id}[{w.applicant or ''}] [{w.semantic}] ref={w.source_ref}")
         misses = [res for res in results if not (res.unit_right and res.year_right)]
         lines.append("")
         lines.append(f"unit or year not right: {len(misses)}")
