@@ -67,7 +67,8 @@ def record_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES ('schema', '" + schema_fingerprint() + "')")
 
 
-STORED_MARTS = {"mart_unit_year_table": "mart_unit_year_live", "mart_yoy_table": "mart_yoy_live"}
+STORED_MARTS = {"mart_unit_year_table": "mart_unit_year_live", "mart_yoy_table": "mart_yoy_live",
+                "mart_assessment_score_table": "mart_assessment_score_live", "mart_league_table": "mart_league_live"}
 """Marts stored at every publish (table: the view it is computed from), in this order (mart_yoy_live reads
 mart_unit_year), because computing them per query is too slow at national scale."""
 
