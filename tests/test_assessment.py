@@ -313,3 +313,17 @@ def test_the_workbook_has_the_assessment_and_the_league(corpus: AssessmentCorpus
     league = list(sheets["考核排行"].iter_rows(values_only=True))
     counties = {r[league[2].index("region_code")]: r for r in league[3:]}
     assert counties[late_unit[:6]][league[2].index("late_units")] == 1
+
+
+def test_the_nightly_summary_lines_print_the_county_league(corpus: AssessmentCorpus) -> None:
+    from flows.report import NightlyReport
+    from warehouse.assessment import league_lines
+
+    lines = league_lines(corpus.db)
+    assert len(lines) == len(corpus.counties) and all(" 2024: " in line for line in lines)
+    for county in corpus.counties:
+        published = sum(1 for (u, y) in corpus.reports if y == 2024 and u[:6] == county)
+        assert any(f": {published}/{len(townships([county]))} published" in line for line in lines)
+    report = NightlyReport(sources="s.yaml", db=corpus.db, exports=corpus.root, league=lines)
+    assert [line for line in report.lines() if line.startswith("assessment: ")] == [f"assessment: {x}" for x in lines]
+    assert "## Assessment (考核)" in report.markdown()
