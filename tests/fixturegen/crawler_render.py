@@ -456,13 +456,17 @@ def _unit_core(unit: str | None) -> str | None:
 def _context(text: str, raw: str | None, ref: str | None) -> str:
     """The printed text around a value: from its line reference if it has one, else around its raw text."""
     if ref:
-        m = re.search(r"line[ =:]?(\d+)", ref)
+        m = re.search(r"line[ =:]?(\d+)(?:\D+?char[ =:]?(\d+))?", ref)
         if m:
             lines = text.split("\n")
             i = int(m.group(1)) - 1
             if 0 <= i < len(lines):
                 line = lines[i]
-                return line if len(line) <= 160 else line[:160] + "…"
+                at = int(m.group(2) or 0)
+                if len(line) <= 160:
+                    return line
+                start = max(0, at - 70)
+                return ("…" if start else "") + line[start: at + 90] + "…"
     if raw:
         i = text.find(raw)
         if i >= 0:
