@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -76,7 +77,20 @@ def test_unit_year_mart_has_every_current_report_with_its_truth(corpus: Corpus, 
         expected = expected_measures(r)
         row = con.execute(f"SELECT {', '.join(expected)} FROM mart_unit_year WHERE unit_key = ? AND year = ?",
                           [r.unit_key, r.year]).fetchone()
-        assert dict(zip(expected, row)) == pytest.approx(expected), r.name
+        assert dict(zip(expected, (float(v) if isinstance(v, Decimal) else v for v in row))) == pytest.approx(expected), r.name
+
+
+def test_counts_are_bigint_amounts_decimal_shares_double(con) -> None:
+    def types(view: str) -> dict[str, str]:
+        return {name: kind for name, kind, *_ in con.execute(f"DESCRIBE {view}").fetchall()}
+
+    for view in ("mart_unit_year", "mart_region_year"):
+        kinds = types(view)
+        assert kinds["received_total"] == kinds["litigation_total"] == kinds["outcomes_total"] == "BIGINT", view
+        assert kinds["fees_amount"] == "DECIMAL(18,2)", view
+    rates = types("mart_rates")
+    assert rates["share_granted"] == rates["reviews_per_100_received"] == "DOUBLE" and rates["received_total"] == "BIGINT"
+    assert isinstance(con.execute("SELECT received_total FROM mart_unit_year WHERE received_total IS NOT NULL LIMIT 1").fetchone()[0], int)
 
 
 def test_region_rollups_count_reporting_units_and_add_what_they_reported(corpus: Corpus, con) -> None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -57,7 +58,7 @@ def test_a_corrected_report_supersedes_the_earlier_one_and_keeps_its_history(cor
     assert fetch(db, "SELECT DISTINCT document_id FROM report_values") == [(new_id,)]
     assert fetch(db, "SELECT value FROM report_values WHERE metric_id = 'proactive.fees.amount'") == [(88.88,)]
     assert fetch(db, "SELECT DISTINCT document_id FROM report_checks") == [(new_id,)]
-    assert fetch(db, "SELECT document_id, fees_amount FROM mart_unit_year") == [(new_id, 88.88)]
+    assert fetch(db, "SELECT document_id, fees_amount FROM mart_unit_year") == [(new_id, Decimal("88.88"))]  # DECIMAL(18,2)
     assert fetch(db, "SELECT unit_key, reports FROM units") == [(report.unit_key, 1)]
     # the history is kept: both versions and all their values
     assert fetch(db, "SELECT document_id, status FROM dim_document ORDER BY ingested_at") == [(old_id, "superseded"), (new_id, "loaded")]
