@@ -35,6 +35,8 @@ class RowMatch:
     cells: list[Cell]
     """The printed value cells; fewer than targets when the row lost cells."""
     how: str
+    page_drops_blanks: bool = False
+    """The page prints row labels with no values (`规章` then the next label): it drops empty cells."""
 
     @property
     def leading(self) -> bool:
@@ -79,6 +81,7 @@ class _Matcher:
         self.label: Cell | None = None
         self.run: list[Cell] = []
         self.by_metric: dict[str, RowMatch] = {}
+        self.bare_rows = 0
 
     # --- stream events -------------------------------------------------
     def paragraph(self, paragraph: Paragraph) -> None:
@@ -105,6 +108,10 @@ class _Matcher:
             self.close_run()
 
     def on_label(self, cell: Cell) -> None:
+        if self.label is not None and not self.run:
+            bare = match_label(self.label.text, frozenset({"row2", "row3"}))
+            if bare and bare.how == "exact" and not bare.entry.context and bare.entry.target != "requests.other":
+                self.bare_rows += 1
         self.label = cell
         match = match_label(cell.text, CONTEXT_KINDS)
         if match is None:
@@ -229,6 +236,9 @@ def match_document(document: ReadResult) -> MatchResult:
         else:
             matcher.grid(block)
     matcher.close_run()
+    if matcher.bare_rows:
+        for row in matcher.result.rows:
+            row.page_drops_blanks = True
     return matcher.result
 
 

@@ -34,8 +34,8 @@ from transforms.values import parse_cell
 
 MAX_LOST_CELLS = 2
 MAX_ROW_CANDIDATES = 500
-MAX_ROW_WORK = 5_000  # steps (splits tried, placements) for one row's candidates
-MAX_WORK = 40_000  # search steps for one document's table
+MAX_ROW_WORK = 2_000  # steps (splits tried, placements) for one row's candidates
+MAX_WORK = 15_000  # search steps for one document's table
 MAX_SHOWN = 6
 TOLERANCE = 1e-6
 COUNTED = ("number", "zero", "inferred")
@@ -97,7 +97,7 @@ def _token_options(cell, max_parts: int, budget: list[int]) -> list[tuple[Part, 
     return options or [whole]
 
 
-def row_candidates(row: RowMatch, leading_only: bool = False) -> list[Candidate]:
+def row_candidates(row: RowMatch, leading_only: bool = False, drops_blanks: bool = False) -> list[Candidate]:
     """Every placement of a row's printed tokens over its columns that the text allows."""
     width = len(row.targets)
     budget = [MAX_ROW_WORK]
@@ -107,7 +107,8 @@ def row_candidates(row: RowMatch, leading_only: bool = False) -> list[Candidate]
     # its numbers (a spaced row may have dropped an empty cell: `行政许可 9 30` is 9 | ? | 30 or
     # 9 | 3 | 0). A row of one glued run holds all its cells. Cells lost among blanks cannot be
     # placed; cut after the printed ones (leading) they can.
-    spaced = len(row.cells) > 1 and any(c.glued for c in row.cells)
+    # On a page that drops empty cells, any glued run may have lost one (`287` is 2|8|7 or 28|∅|7).
+    spaced = (len(row.cells) > 1 or drops_blanks) and any(c.glued for c in row.cells)
     lost_allowed = (capacity < width or spaced) and (leading_only or all(o[0][0].value is not None for o in options))
     out: dict[tuple, Candidate] = {}
 
@@ -299,13 +300,15 @@ def solve_rows(values: list[LongValue], short_rows: list[RowMatch]) -> list[Note
     by_key = {(v.metric_id, v.applicant): v for v in values}
     notes: list[Note] = []
     rows: list[tuple[RowMatch, list[Key], list[Candidate]]] = []
+    drops = any(r.page_drops_blanks for r in short_rows) or any(
+        _is_stream(r) and len(r.cells) < len(r.targets) and not any(c.glued for c in r.cells) for r in short_rows)
     for row in short_rows:
         metric_id = row.targets[0][0]
         if any(target not in by_key for target in row.targets):  # e.g. （六） as one row where sub-rows are printed
             notes.append(Note(metric_id, None, "left_null", f"row '{row.label}' ({row.label_ref}) is not part of the template this document prints; its values were not placed"))
             continue
         try:
-            candidates = row_candidates(row, row.leading) or row_candidates(row)
+            candidates = row_candidates(row, row.leading, drops) or row_candidates(row, False, drops)
         except TooMany:
             notes.append(Note(metric_id, None, "left_null", f"{_detail(row)}; too many ways to place them (more than {MAX_ROW_CANDIDATES}): left NULL"))
             continue
@@ -333,7 +336,7 @@ def _decide(fixed: dict[Key, float | str], rows, budget: list[int]) -> tuple[lis
     all_keys = list(fixed) + [key for _, keys, _ in rows for key in keys]
     instances = rule_instances(all_keys)
     try:
-        full = [row_candidates(row) if row.leading else candidates for row, _, candidates in rows]
+        full = [row_candidates(row, False, row.page_drops_blanks) if row.leading else candidates for row, _, candidates in rows]
     except TooMany:
         full = [candidates for _, _, candidates in rows]
     # cells the text decides: the same in every placement of their row
