@@ -79,9 +79,11 @@ class _BodyReader:
 
     def _paragraph(self, p: etree._Element) -> None:
         self.n_paragraphs += 1
-        text = paragraph_text(p).strip()
-        if text:
+        text = paragraph_text(p).strip(" \r\n\u3000")
+        if text:  # tabs stay: a table pasted as text keeps its cells between them, empty ones too
             self.blocks.append(Paragraph(text=text, ref=f"para {self.n_paragraphs}"))
+        elif not _has_drawing(p):  # an empty paragraph may be an empty cell of a pasted table
+            self.blocks.append(Paragraph(text="", ref=f"para {self.n_paragraphs}"))
         for box in _text_boxes(p):
             self.walk(box)  # text boxes anchored in this paragraph, as blocks after it
 
@@ -212,6 +214,11 @@ def _collect_text(el: etree._Element, parts: list[str]) -> None:
             parts.append("-")
         else:
             _collect_text(child, parts)
+
+
+def _has_drawing(p: etree._Element) -> bool:
+    """A paragraph without text that holds a picture, a shape or a text box is not an empty cell."""
+    return any(el.tag in (_w("drawing"), _w("pict"), f"{{{MC}}}AlternateContent") for el in p.iter())
 
 
 def _text_boxes(p: etree._Element) -> list[etree._Element]:

@@ -38,6 +38,10 @@ _BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol",
                "th", "thead", "tbody", "tfoot", "caption", "address", "figure", "figcaption", "hr",
                "body", "html"}
 _WS = re.compile(r"[ \t\r\n\f\v]+")
+_ROW_TAGS = {"div", "li", "section", "dl", "ul"}
+_CELL_TAGS = {"span", "div", "p", "font", "b", "strong", "em", "i", "label", "dd", "dt", "li", "section"}
+_MAX_ROW_CELLS = 20  # a template row has at most 9 cells, section 四 16
+_MAX_CELL_CHARS = 60  # the longest template label is ~40 characters
 
 
 def read_html(data: bytes, name: str) -> ReadResult:
@@ -200,6 +204,8 @@ def find_content(body: etree._Element) -> etree._Element | None:
         anchors.append(title)
     if not anchors:
         return _densest(body, cache)
+    if title is not None and len(anchors) == 1:
+        anchors.append(_densest(body, cache))  # no <table>: the report's text (cells as <p>/<div>) is its densest part
     node = _common_ancestor(anchors)
     # Grow over wrappers whose extra content is prose (report text around the tables), not links.
     while node is not body and node.getparent() is not None:
@@ -261,6 +267,11 @@ class _Emitter:
             self._flush()
             return
         block = tag in _BLOCK_TAGS
+        if block and _is_row_like(el):
+            self._flush()
+            texts = [_cell_text(child).replace("\n", "") for child in el]
+            self.blocks.append(Paragraph(text="\t".join(texts), ref=f"line {el.sourceline}"))
+            return
         if block:
             self._flush()
         self._add(el.text, el)
@@ -278,10 +289,13 @@ class _Emitter:
             self._buffer.append(text)
 
     def _flush(self) -> None:
-        text = _WS.sub(" ", "".join(self._buffer).replace("\xa0", " ")).strip()
+        raw = "".join(self._buffer)
+        text = _WS.sub(" ", raw.replace("\xa0", " ")).strip()
         if text:
             ref = f"line {self._line}" if self._line else ""
             self.blocks.append(Paragraph(text=text, ref=ref))
+        elif "\xa0" in raw:
+            self.blocks.append(Paragraph(text="", ref=""))  # <p>&nbsp;</p>: a cell printed empty (see transforms/paragraph_tables.py)
         self._buffer, self._line = [], None
 
     def _table(self, table: etree._Element) -> None:
@@ -289,6 +303,23 @@ class _Emitter:
         grid, notes = html_table_grid(table, f"t{self.n_tables}")
         self.warnings.extend(notes)
         self.blocks.append(grid)
+
+
+def _is_row_like(el: etree._Element) -> bool:
+    """A table row printed without table markup: a <div> (or <li>, <section>) of two or more
+    short <span>/<div>/<p> cells and no text between them. Its cells are joined by tabs so the
+    row's cell boundaries survive (digits of neighbouring cells are never glued)."""
+    children = list(el)
+    if el.tag not in _ROW_TAGS or not 2 <= len(children) <= _MAX_ROW_CELLS or _count(el.text):
+        return False
+    if any(not isinstance(c.tag, str) or c.tag not in _CELL_TAGS or _count(c.tail) for c in children):
+        return False
+    return all(len(_WS.sub("", c.text_content())) <= _MAX_CELL_CHARS and not _has_blocks(c) and not _is_row_like(c)
+               for c in children)
+
+
+def _has_blocks(el: etree._Element) -> bool:
+    return any(isinstance(d.tag, str) and d.tag in _BLOCK_TAGS for d in el.iterdescendants())
 
 
 def _is_grid_table(table: etree._Element) -> bool:

@@ -16,7 +16,8 @@ from transforms.catalog import metrics
 from transforms.chrome import strip_chrome
 from transforms.checks import CheckResult, run_checks
 from transforms.identity import identify
-from transforms.matcher import match_document
+from transforms.matcher import MatchResult, match_document
+from transforms.paragraph_tables import paragraphs_as_text
 from transforms.prose import ProseValue, prose_values
 from transforms.pubdate import PubDateCandidate, document_candidates
 from transforms.regions import gazetteer
@@ -105,6 +106,8 @@ def extract_read(document: dict, read: ReadResult, scope_code: str | None = None
     text = read.text()
     identity = identify(text.split("\n"), text, scope_code, read.meta)
     match = match_document(read)
+    if not match.rows and read.format != "text":
+        read, match = _tables_as_paragraphs(read, match)
     document.update(title=identity.title, unit=identity.unit, year=identity.year, year_source=identity.year_source)
     _apply_region(document, identity.region)
     if not match.rows or (len(match.rows) < MIN_MATCHED_ROWS and not identity.title):
@@ -124,6 +127,19 @@ def extract_read(document: dict, read: ReadResult, scope_code: str | None = None
     document.update(template_version=match.template_version, status="loaded", error=None)
     return Extraction(document, values, run_checks(values), notes, prose_values(read),
                       document_candidates(read.meta, text, read.format, identity.year), section_texts(text))
+
+
+def _tables_as_paragraphs(read: ReadResult, match: MatchResult) -> tuple[ReadResult, MatchResult]:
+    """No table structure (cells as <p>/<div>, a table pasted as paragraphs, a PDF without
+    rulings): read the paragraphs as text; kept only when that finds template rows."""
+    again = paragraphs_as_text(read)
+    if again is None:
+        return read, match
+    found = match_document(again)
+    if not found.rows:
+        return read, match
+    found.notes.insert(0, "the tables have no table structure (cells printed as paragraphs): read as text")
+    return again, found
 
 
 def completeness(values: list[LongValue]) -> float:

@@ -88,14 +88,17 @@ def clean_text(text: str, meta: dict[str, str]) -> str:
 
 
 def strip_chrome(read: ReadResult) -> ReadResult:
-    """The same blocks with chrome cut out of every paragraph and cell; empty paragraphs go."""
+    """The same blocks with chrome cut out of every paragraph and cell; a paragraph that was
+    only chrome goes."""
     meta = dict(read.meta)
     blocks: list[Paragraph | Grid] = []
     for block in read.blocks:
         if isinstance(block, Paragraph):
             text = clean_text(block.text, meta)
-            if text.strip():
-                blocks.append(Paragraph(text, block.ref) if text != block.text else block)
+            if text == block.text:
+                blocks.append(block)  # an empty paragraph stays: it may be an empty cell
+            elif text.strip():
+                blocks.append(Paragraph(text, block.ref))
             continue
         rows = [[_clean_cell(cell, meta) for cell in row] for row in block.rows]
         blocks.append(Grid(rows, block.ref))

@@ -326,6 +326,30 @@ class Filler:
                 f.set(qn(attr), self.font)
 
 
+def tables_as_paragraphs(document, form: str, font: str) -> None:
+    """Replace every table by paragraphs, as a user pasting a table as text does: one paragraph
+    per row with a tab between cells (Word's 表格转换成文本), or one per cell (an empty cell
+    an empty paragraph). A merged cell prints once, at its first row; labels print on one line."""
+    body = document.element.body
+    for tbl in body.findall(qn("w:tbl")):
+        texts_by_row = []
+        for tr in tbl.findall(W_TR):
+            cells = [tc for tc in tr.findall(W_TC) if tc.vMerge != "continue"]
+            texts_by_row.append([tc_text(tc).replace("\n", "").strip() for tc in cells])
+        for texts in texts_by_row:
+            for line in (["\t".join(texts)] if form == "tab_rows" else texts):
+                p = docx.oxml.OxmlElement("w:p")
+                for i, part in enumerate(line.split("\t")):
+                    if i:
+                        r = docx.oxml.OxmlElement("w:r")
+                        r.append(docx.oxml.OxmlElement("w:tab"))
+                        p.append(r)
+                    if part:
+                        p.append(_run(part, font, 20))
+                tbl.addprevious(p)
+        body.remove(tbl)
+
+
 def build_docx(
     values: dict[Key, Value],
     style: dict[str, Any],
@@ -345,5 +369,7 @@ def build_docx(
     f.fill_prose(unit, township, year, version, received)
     if style["page_numbers"]:
         f.add_page_numbers()
+    if style["docx_tables"] != "table":
+        tables_as_paragraphs(f.document, style["docx_tables"], f.font)
     f.apply_font()
     return f.document, f.printed

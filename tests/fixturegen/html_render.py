@@ -63,6 +63,24 @@ def _table(table: Table, style: dict[str, Any], font: str) -> str:
     return "\n".join(out)
 
 
+def _cells_as_elements(table: Table, style: dict[str, Any]) -> str:
+    """A table without table markup, as CMS editors and WeChat re-posts print one: a <p> per
+    cell (rows are lost), or a <div> per row holding a <span> per cell. A merged cell is
+    printed once; a blank cell is an empty element; a label prints on one line."""
+    def text(t: str) -> str:
+        return html.escape(t.replace("\n", "")) if t else "&nbsp;"
+
+    if style["html_cells"] == "p":
+        cells = [c.text for row in table.rows for c in row if not c.covered]
+        return "\n".join(f'<p style="text-align:center">{text(t)}</p>' for t in cells)
+    out = ['<div class="table-like">']
+    for row in table.rows:
+        spans = "".join(f'<span class="td">{text(c.text)}</span>' for c in row if not c.covered)
+        out.append(f'<div class="tr">{spans}</div>')
+    out.append("</div>")
+    return "\n".join(out)
+
+
 def _nav(rng: random.Random, county: str, style: dict[str, Any]) -> str:
     links = [f'<a href="/{i}/index.html">{t.format(county=county)}</a>' for i, t in enumerate(_NAV)]
     if style["html_layout_tables"]:
@@ -87,7 +105,7 @@ def render_html(blocks: list[Para | Table], meta: dict[str, Any], style: dict[st
     body: list[str] = []
     for b in blocks:
         if isinstance(b, Table):
-            body.append(_table(b, style, style["font"]))
+            body.append(_table(b, style, style["font"]) if style["html_cells"] == "table" else _cells_as_elements(b, style))
         elif b.title:
             continue  # printed in the article header
         elif b.heading:

@@ -41,6 +41,8 @@ def choose_style(rng: random.Random, template_version: str, **overrides: Any) ->
         "html_encoding": rng.choice(("utf-8", "gbk")),
         "html_br_labels": rng.random() < 0.5,
         "html_layout_tables": rng.random() < 0.4,  # CMS navigation laid out with <table>
+        "html_cells": "table",  # table | p (one <p> per cell) | div (a <div> per row, a <span> per cell)
+        "docx_tables": "table",  # table | tab_rows (表格转换成文本: a paragraph per row) | cell_paragraphs
         "txt_layout": rng.choice(TXT_LAYOUTS),
         "txt_pad_spans": rng.random() < 0.3,  # tsv: a merged cell leaves empty columns behind
     }
