@@ -8,7 +8,7 @@ from pathlib import Path
 
 from extractors.detect import detect_format
 from extractors.filemeta import file_meta
-from extractors.model import ExtractionError, ReadResult
+from extractors.model import ExtractionError, Paragraph, ReadResult
 from extractors.registry import read_bytes
 from gongkai import EXTRACTOR_VERSION
 from gongkai.names import display_path, display_text, shown
@@ -102,15 +102,17 @@ def extract_bytes(path: Path, data: bytes, scope_code: str | None = None) -> Ext
 
 def extract_read(document: dict, read: ReadResult, scope_code: str | None = None) -> Extraction:
     name = Path(document["source"]).name
-    read = strip_chrome(read)
+    full = strip_chrome(read)  # keeps empty paragraphs: the empty cells of a table printed as paragraphs
+    read = ReadResult(full.format, [b for b in full.blocks if not (isinstance(b, Paragraph) and not b.text.strip())],
+                      full.warnings, full.meta)
     text = read.text()
     identity = identify(text.split("\n"), text, scope_code, read.meta)
     match = match_document(read)
     if not match.rows and read.format != "text":
-        read, match = _tables_as_paragraphs(read, match)
+        read, match = _tables_as_paragraphs(full, read, match)
     document.update(title=identity.title, unit=identity.unit, year=identity.year, year_source=identity.year_source)
     _apply_region(document, identity.region)
-    if not match.rows or (len(match.rows) < MIN_MATCHED_ROWS and not identity.title):
+    if len(match.rows) < MIN_MATCHED_ROWS:
         return quarantined(document, f"{name}: {_no_tables_reason(identity.title, match)}")
     if identity.year is None:
         return quarantined(
@@ -129,10 +131,11 @@ def extract_read(document: dict, read: ReadResult, scope_code: str | None = None
                       document_candidates(read.meta, text, read.format, identity.year), section_texts(text))
 
 
-def _tables_as_paragraphs(read: ReadResult, match: MatchResult) -> tuple[ReadResult, MatchResult]:
+def _tables_as_paragraphs(full: ReadResult, read: ReadResult, match: MatchResult) -> tuple[ReadResult, MatchResult]:
     """No table structure (cells as <p>/<div>, a table pasted as paragraphs, a PDF without
-    rulings): read the paragraphs as text; kept only when that finds template rows."""
-    again = paragraphs_as_text(read)
+    rulings): read the paragraphs (empty ones included) as text; kept only when that finds
+    template rows."""
+    again = paragraphs_as_text(full)
     if again is None:
         return read, match
     found = match_document(again)
@@ -159,6 +162,11 @@ def _partial_note(values: list[LongValue]) -> str:
 
 
 def _no_tables_reason(title: str | None, match) -> str:
+    if match.rows and title:  # a few rows: not the tables, but not none either
+        return (
+            f"found only {len(match.rows)} template rows in '{title}' (a report's tables have more than {MIN_MATCHED_ROWS}); "
+            "the text is cut short before its tables or they are in an attachment: get the complete report from the source"
+        )
     found = f"found {len(match.rows)} template rows" if match.rows else "found no template tables"
     if title:  # identify() only returns titles that name a 政府信息公开 report
         return (

@@ -39,6 +39,15 @@ def test_a_report_cut_short_loads_what_it_has(cut_before: str, found: int) -> No
     assert extraction.notes[0].reason.startswith(f"partial report: {found} of {CELLS_2021} template cells found")
 
 
+def test_a_titled_document_with_only_two_rows_is_cut_short_not_images() -> None:
+    text = FULL.read_text(encoding="utf-8")
+    start = text.index("二、主动公开政府信息情况")
+    cut = text[:start] + "二、主动公开政府信息情况\n第二十条第（五）项\n信息内容\t本年处理决定数量\n行政许可\t3\n行政处罚\t4\n"
+    extraction = extract_bytes(Path("cut.txt"), cut.encode("utf-8"))
+    assert extraction.status == "quarantined"
+    assert "found only 2 template rows" in extraction.document["error"] and "images" not in extraction.document["error"]
+
+
 def test_a_titled_document_without_tables_is_still_quarantined_as_images() -> None:
     extraction = extract_bytes(Path("cut.txt"), _cut("二、主动公开政府信息情况"))
     assert extraction.status == "quarantined"
