@@ -137,3 +137,9 @@ def test_real_text_reports_unit_year_region(meta_path: Path) -> None:
         assert (document["region_code"], document["county"], document["unit_type"]) == ("522601106", "凯里市", "township")
     if not expected_unit:
         assert document["region_code"] is None and document["title"] is None
+
+
+def test_a_breadcrumb_glued_to_the_body_does_not_eat_the_tables() -> None:
+    body = "当前位置：首页政务公开年报" + "根据条例编制本报告" * 10 + "二、主动公开政府信息情况第二十条第（一）项信息内容本年制发件数规章000"
+    read = strip_chrome(ReadResult("text", [Paragraph(body, "line 1")]))
+    assert "当前位置" not in read.text() and read.text().endswith("二、主动公开政府信息情况第二十条第（一）项信息内容本年制发件数规章000")
