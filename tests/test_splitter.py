@@ -128,3 +128,12 @@ def test_candidates_of_a_row_are_bounded() -> None:
         assert type(exc).__name__ == "TooMany"
     else:
         assert len(candidates) <= 2001
+
+
+def test_a_forced_split_that_breaks_its_own_row_total_is_not_accepted() -> None:
+    # "1221116" has seven digits for seven columns, but 1+2+2+1+1+1 != 6: the run lost a cell
+    # (12|2|∅|1|∅|1|16 on a page that drops empty cells), so the digits alone decide nothing
+    row = _row(["requests.granted"], "1221116")
+    values = _table([row])
+    notes = solve_rows(values, [row])
+    assert all(v.value is None for v in values) and notes[0].action == "left_null"

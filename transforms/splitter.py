@@ -218,6 +218,15 @@ def _part_value(part: Part | None, blank: bool = False) -> float | str:
     return part.value if part.semantic in ("number", "zero") and part.value is not None else NOT_REPORTED
 
 
+def _breaks_own_total(row: RowMatch, candidate: Candidate) -> bool:
+    """The row's 总计 differs from the sum of its six applicant cells (all printed)."""
+    columns = [applicant for _, applicant in row.targets]
+    if "total" not in columns or any(p is None or p.value is None for p in candidate):
+        return False
+    total = candidate[columns.index("total")].value  # type: ignore[union-attr]
+    return abs(sum(p.value for p, a in zip(candidate, columns) if a != "total") - total) > TOLERANCE  # type: ignore[misc]
+
+
 def _is_stream(row: RowMatch) -> bool:
     return any(c.stream for c in row.cells)
 
@@ -309,6 +318,8 @@ def solve_rows(values: list[LongValue], short_rows: list[RowMatch]) -> list[Note
             continue
         try:
             candidates = row_candidates(row, row.leading, drops) or row_candidates(row, False, drops)
+            if not drops and any(c.glued for c in row.cells) and candidates and all(_breaks_own_total(row, c) for c in candidates):
+                candidates = row_candidates(row, False, True)  # no split adds up: the run must have lost a cell
         except TooMany:
             notes.append(Note(metric_id, None, "left_null", f"{_detail(row)}; too many ways to place them (more than {MAX_ROW_CANDIDATES}): left NULL"))
             continue
