@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -22,6 +23,7 @@ from gongkai.ingest import ingest
 from warehouse.corrections import read_corrections
 
 PDF = REAL / "huaian-city-2024.pdf"
+GLUED = REAL / "text" / "222_nyn_2021.txt"  # 行政规范性文件3021: 3|0|21 or 30|2|1, no identity decides
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -64,7 +66,7 @@ def site(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("review")
     inbox = root / "inbox"
     inbox.mkdir()
-    for path in [*SAMPLES.iterdir(), PDF]:
+    for path in [*SAMPLES.iterdir(), PDF, GLUED]:
         shutil.copy(path, inbox / path.name)
     (inbox / "会议通知.txt").write_text("关于召开会议的通知\n请各单位准时参加。\n", encoding="utf-8")
     store = root / "corrections" / "corrections.csv"
@@ -154,6 +156,32 @@ def test_with_a_token_every_request_needs_it(site: Site) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_a_glued_run_no_identity_decides_offers_its_splits_and_records_the_one_picked(site: Site) -> None:
+    document_id = site.one("SELECT document_id FROM dim_document WHERE source LIKE '%222_nyn_2021.txt'")[0][0]
+    page = httpx.get(f"{site.url}/document/{document_id}", params={"metric": "proactive.normative_docs.repealed"}).text
+    picked = "proactive.normative_docs.issued=3;proactive.normative_docs.repealed=0;proactive.normative_docs.in_force=21"
+    other = "proactive.normative_docs.issued=30;proactive.normative_docs.repealed=2;proactive.normative_docs.in_force=1"
+    assert f'value="{picked}"' in page and f'value="{other}"' in page
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    before = site.store.read_bytes() if site.store.exists() else None
+    try:
+        response = httpx.post(f"{site.url}/document/{document_id}/split", data={
+            "csrf_token": csrf, "metric_id": "proactive.normative_docs.repealed", "choice": picked,
+            "who": "李科员", "why": "原网页表格为 3、0、21"})
+        assert response.status_code in (200, 303)
+        rows = read_corrections(site.store)
+        assert sorted((r.kind, r.metric_id, r.applicant, r.old_value, r.new_value, r.who) for r in rows) == [
+            ("pick_split", "proactive.normative_docs.in_force", "", "", "21", "李科员"),
+            ("pick_split", "proactive.normative_docs.issued", "", "", "3", "李科员"),
+            ("pick_split", "proactive.normative_docs.repealed", "", "", "0", "李科员"),
+        ]
+    finally:  # the browser test below starts from an empty store
+        if before is None:
+            site.store.unlink(missing_ok=True)
+        else:
+            site.store.write_bytes(before)
 
 
 # ---------------------------------------------------------------- real browser

@@ -300,6 +300,12 @@ def _fixed_state(values: list[LongValue]) -> dict[Key, float | str]:
     return {(v.metric_id, v.applicant): (float(v.value) if v.value_semantic in COUNTED and v.value is not None else NOT_REPORTED) for v in values}
 
 
+def cell_key_text(key: Key) -> str:
+    """A cell as `metric_id/applicant` (or `metric_id` for a cell without applicant), as notes name them."""
+    metric_id, applicant = key
+    return f"{metric_id}/{applicant}" if applicant else metric_id
+
+
 def _show(candidate: Candidate) -> str:
     return "|".join("?" if p is None else p.text for p in candidate)
 
@@ -396,6 +402,7 @@ def _write(row: RowMatch, keys: list[Key], candidates: list[Candidate], decided,
     metric_id = row.targets[0][0]
     detail = _detail(row)
     shown = ", ".join(_show(c) for c in candidates[:MAX_SHOWN]) + (f", … ({len(candidates)} in all)" if len(candidates) > MAX_SHOWN else "")
+    shown += f" [cells: {' '.join(cell_key_text(key) for key in keys)}]"  # which cell each position is: the review offers these splits
     filled, by_rule, undecided = 0, 0, 0
     for i, key in enumerate(keys):
         value = decided.get(key) if decided else None

@@ -7,6 +7,7 @@ document id only, from the path the warehouse recorded; with a token, every requ
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +27,8 @@ from warehouse.store import connect_read_only
 TEMPLATES = Path(__file__).with_name("templates")
 MAX_UPLOAD = 64 * 1024 * 1024
 TOKEN_COOKIE = "gongkai_review_token"
+CANDIDATES = re.compile(r"candidates (?P<options>.+?)(?:, … \(\d+ in all\))? \[cells: (?P<cells>[^\]]+)\]")
+"""A splitter note's candidate list (see transforms/splitter.py, _write) and the cells its positions fill."""
 
 
 def create_app(db: Path, corrections: Path | None = None, token: str | None = None) -> FastAPI:
@@ -183,8 +186,9 @@ def create_app(db: Path, corrections: Path | None = None, token: str | None = No
             if not pairs:
                 raise CorrectionError("pick one of the candidate splits")
             with warehouse() as con:
-                rows = [cell_correction(con, document_id, metric_id, a or None, v, who, f"{why} (split {choice})", "pick_split")
-                        for a, v in pairs]
+                rows = [cell_correction(con, document_id, cell.split("/")[0], cell.partition("/")[2] or None, v, who,
+                                        f"{why} (split {choice})", "pick_split")
+                        for cell, v in pairs]
             append_corrections(store, rows)
         except CorrectionError as exc:
             return back(document_id, f"not recorded: {exc}", metric=metric_id)
@@ -252,12 +256,19 @@ def _source_view(fmt: str | None, path: Path, ref: str | None, page_no: int | No
 
 
 def _candidates(notes: list[tuple], metric: str) -> list[str]:
-    """Candidate splits a note offers, written 'candidates: natural_person=6,commercial=93 | natural_person=69,...'."""
+    """The candidate splits the splitter's notes offer for the row holding `metric`, as choices
+    `metric_id/applicant=value;…` (a `?` position, a cell the split leaves open, is not part of the choice)."""
     out: list[str] = []
-    for metric_id, _, action, reason in notes:
-        if metric_id == metric and action == "left_null" and "candidates:" in reason:
-            for option in reason.split("candidates:", 1)[1].split("|"):
-                pairs = [p.strip() for p in option.strip().rstrip(";.").split(",") if "=" in p]
-                if pairs:
-                    out.append(";".join(pairs))
+    for _, _, action, reason in notes:
+        found = CANDIDATES.search(reason) if action == "left_null" else None
+        if not found:
+            continue
+        cells = found["cells"].split()
+        if metric not in {cell.split("/")[0] for cell in cells}:
+            continue
+        for option in found["options"].split(", "):
+            parts = option.split("|")
+            pairs = [f"{cell}={part}" for cell, part in zip(cells, parts) if part not in ("?", "")]
+            if len(parts) == len(cells) and pairs:
+                out.append(";".join(pairs))
     return out
