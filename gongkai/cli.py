@@ -10,6 +10,8 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -151,11 +153,24 @@ def _first_line(exc: BaseException) -> str:
     return " ".join(text.split())
 
 
+@contextmanager
+def _deliverable_errors() -> Iterator[None]:
+    """What an export, a brief or a release can meet, as the one-line errors and exit codes of every command."""
+    from warehouse.atomic import ExportError
+    from warehouse.scope import ScopeError
+
+    try:
+        yield
+    except (ScopeError, FileNotFoundError) as exc:
+        raise UserError(Exit.NOT_FOUND, str(exc)) from None
+    except (ExportError, PermissionError) as exc:
+        raise UserError(Exit.OUT_NOT_WRITABLE, str(exc)) from None
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from gongkai.progress import GroupProgress
-    from warehouse.atomic import ExportError
     from warehouse.export import export, open_warehouse
-    from warehouse.scope import ScopeError, listing
+    from warehouse.scope import listing
 
     db = warehouse_path(args.db, must_exist=True)
     if args.list:
@@ -168,51 +183,32 @@ def cmd_export(args: argparse.Namespace) -> int:
     if not args.out:
         raise UserError(Exit.USAGE, "--out DIR is required (or --list to see the provinces and years)")
     out = writable_folder(args.out)
-    try:
-        with GroupProgress() as progress:
-            written = export(db, out, province=args.province, year=args.year, pdf=not args.no_pdf, progress=progress.update)
-    except ScopeError as exc:
-        raise UserError(Exit.NOT_FOUND, str(exc)) from None
-    except FileNotFoundError as exc:
-        raise UserError(Exit.NOT_FOUND, str(exc)) from None
-    except (ExportError, PermissionError) as exc:
-        raise UserError(Exit.OUT_NOT_WRITABLE, str(exc)) from None
+    with _deliverable_errors(), GroupProgress() as progress:
+        written = export(db, out, province=args.province, year=args.year, pdf=not args.no_pdf, progress=progress.update)
     for path in written:
         print(path)
     return Exit.OK
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
-    from warehouse.atomic import ExportError
     from warehouse.export import write_brief
-    from warehouse.scope import ScopeError
 
     db = warehouse_path(args.db, must_exist=True)
     out = writable_folder(args.out)
-    try:
+    with _deliverable_errors():
         written = write_brief(db, out, args.scope, args.year, pdf=not args.no_pdf)
-    except ScopeError as exc:
-        raise UserError(Exit.NOT_FOUND, str(exc)) from None
-    except (ExportError, PermissionError) as exc:
-        raise UserError(Exit.OUT_NOT_WRITABLE, str(exc)) from None
     for path in written:
         print(path)
     return Exit.OK
 
 
 def cmd_release(args: argparse.Namespace) -> int:
-    from warehouse.atomic import ExportError
     from warehouse.release import release
-    from warehouse.scope import ScopeError
 
     db = warehouse_path(args.db, must_exist=True)
     out = writable_folder(args.out)
-    try:
+    with _deliverable_errors():
         folder = release(db, out)
-    except ScopeError as exc:
-        raise UserError(Exit.NOT_FOUND, str(exc)) from None
-    except (ExportError, PermissionError) as exc:
-        raise UserError(Exit.OUT_NOT_WRITABLE, str(exc)) from None
     print(folder)
     print((folder / "CHANGELOG.md").read_text(encoding="utf-8").strip().splitlines()[2])
     return Exit.OK
