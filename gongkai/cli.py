@@ -351,6 +351,15 @@ def _silence_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
+def _leave_now(code: int) -> None:
+    """End the program at once after Ctrl-C. CPython's ProcessPoolExecutor can hang interpreter exit when a
+    worker was interrupted while sending its result (the pool's manager thread waits forever for the rest of
+    the message), and nothing is left to clean up by then: the staged copy was removed on the way out."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(int(code))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -366,6 +375,8 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code)
     except KeyboardInterrupt:
         print(f"\n{prog}: {INTERRUPTED}", file=sys.stderr)
+        if argv is None:
+            _leave_now(Exit.INTERRUPTED)
         return Exit.INTERRUPTED
     except BrokenPipeError:
         _silence_stdout()
