@@ -240,6 +240,10 @@ def test_the_whole_chain_from_grids_never_invents_a_number(blocks, copies: set[i
 # --- the whole pipeline on text ---------------------------------------------------------------
 @SETTINGS
 @given(TEMPLATE_LIKE)
+@example("湘潭县易俗河镇2024年政府信息公开工作年度报告\n上年结转政府信息公开申请数量\t0\t0\t0\t0\t0\n予以公开\t0\t0\t0\t0\t0\n"
+         "保护第三方合法权益\t0\t0\t0\t0\t1\t-1")  # found by hypothesis: a solve gave a negative cell
+@example("湘潭县易俗河镇2024年政府信息公开工作年度报告\n上年结转政府信息公开申请数量\t0\t0\t0\t0\t0\n予以公开\t2906\t99999.99\t\t0\t3\n"
+         "保护第三方合法权益\t0\t0\t0\t0\t0\t1")
 def test_extract_bytes_on_template_like_text_never_invents_a_number(text: str) -> None:
     extraction = extract_bytes(Path("x.txt"), text.encode("utf-8"))  # never raises: failures are quarantines
     assert extraction.status in ("loaded", "quarantined")

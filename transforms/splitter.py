@@ -406,6 +406,8 @@ def _write(row: RowMatch, keys: list[Key], candidates: list[Candidate], decided,
     filled, by_rule, undecided = 0, 0, 0
     for i, key in enumerate(keys):
         value = decided.get(key) if decided else None
+        if value is not None and value < 0:  # a count is never negative: a solve that gives one proves nothing
+            value = None
         cell = by_key[key]
         parts = {(c[i].value, c[i].semantic) if c[i] else None for c in candidates}
         part = candidates[0][i]
