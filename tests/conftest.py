@@ -35,3 +35,24 @@ def read_meta(path: Path) -> dict:
 @pytest.fixture
 def tmp_db(tmp_path: Path) -> Path:
     return tmp_path / "warehouse.duckdb"
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory):
+    """The generated two-county warehouse of tests/warehouse_corpus.py, built once per run for every
+    test file that reads it (marts, exports, workbook, brief, cross checks). Files with a corpus of
+    their own (assessment, bad inputs) define their own `corpus`."""
+    from warehouse_corpus import build
+
+    return build(tmp_path_factory.getbasetemp() / "warehouse_corpus")
+
+
+def query_one(db: Path, sql: str, params: list | tuple = ()) -> tuple | None:
+    """One row from a read-only connection that is closed at once, so the test holds no lock."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, list(params)).fetchone()
+    finally:
+        con.close()

@@ -12,19 +12,14 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageStat
-from warehouse_corpus import Corpus, build, townships_of
+from warehouse_corpus import Corpus, townships_of
 
-from conftest import ROOT
+from conftest import ROOT, query_one
 from warehouse import brief
 from warehouse.export import write_brief
 
 CHROMIUM = brief.chromium()
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (scripts/install-system-deps.sh)")
-
-
-@pytest.fixture(scope="session")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
-    return build(tmp_path_factory.getbasetemp() / "warehouse_corpus")
 
 
 @pytest.fixture(scope="module")
@@ -38,13 +33,7 @@ def county_brief(corpus: Corpus, tmp_path_factory: pytest.TempPathFactory) -> tu
 
 
 def _county_name(corpus: Corpus, code: str) -> str:
-    import duckdb
-
-    con = duckdb.connect(str(corpus.db), read_only=True)
-    try:
-        return con.execute("SELECT name FROM dim_region WHERE region_code = ?", [code]).fetchone()[0]
-    finally:
-        con.close()
+    return query_one(corpus.db, "SELECT name FROM dim_region WHERE region_code = ?", [code])[0]
 
 
 def _chromium(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:

@@ -6,8 +6,7 @@ import unicodedata
 from pathlib import Path
 
 import duckdb
-import pytest
-from warehouse_corpus import Corpus, PROSE_OFFSET, build, copy_db, total
+from warehouse_corpus import Corpus, PROSE_OFFSET, copy_db, total
 
 from conftest import SAMPLES
 from extractors.model import Grid, Paragraph, ReadResult
@@ -16,11 +15,6 @@ from gongkai.ingest import ingest
 from transforms.prose import parse_number, prose_values
 
 APPLICANTS = ("natural_person", "commercial", "research", "social_org", "legal_service", "other_org", "total")
-
-
-@pytest.fixture(scope="session")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
-    return build(tmp_path_factory.getbasetemp() / "warehouse_corpus")
 
 
 def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
-from warehouse_corpus import Corpus, build, copy_db
+from warehouse_corpus import Corpus, copy_db
 
 from warehouse.bulk import LONG_CSV, PARQUET
 from warehouse.export import FILES, export
@@ -43,11 +43,6 @@ HEADER_STARTS = {
                  "本年新收申请·总计(received_total)", "办理结果总计(outcomes_total)", "予以公开占比(share_granted)",
                  "部分公开占比(share_partially_granted)", "不予公开占比(share_denied)", "不予公开·属于国家秘密占比(share_denied_state_secret)"],
 }
-
-
-@pytest.fixture(scope="session")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
-    return build(tmp_path_factory.getbasetemp() / "warehouse_corpus")
 
 
 @pytest.fixture(scope="module")

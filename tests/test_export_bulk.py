@@ -14,18 +14,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from warehouse_corpus import Corpus, build
+from warehouse_corpus import Corpus
 
 from conftest import ROOT
 from warehouse import atomic
 from warehouse.atomic import PARTIAL, PAUSE_ENV, ExportError
 from warehouse.bulk import LONG_CSV, PARQUET
 from warehouse.export import export
-
-
-@pytest.fixture(scope="session")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
-    return build(tmp_path_factory.getbasetemp() / "warehouse_corpus")
 
 
 @pytest.fixture(scope="module")

@@ -12,16 +12,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from warehouse_corpus import Corpus, Report, build, metrics_like, strict_sum, total
+from warehouse_corpus import Corpus, Report, metrics_like, strict_sum, total
 
 from conftest import ROOT
 
 COUNTED_YEARS = range(2022, 2025)
-
-
-@pytest.fixture(scope="session")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
-    return build(tmp_path_factory.getbasetemp() / "warehouse_corpus")
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from warehouse_corpus import PROSE_OFFSET, Corpus, build, copy_db, metrics_like, strict_sum, total
+from warehouse_corpus import PROSE_OFFSET, Corpus, copy_db, total
 
 from conftest import ROOT
 from gongkai.ingest import ingest
@@ -26,11 +26,6 @@ TESTED = {"requests_per_county", "denials_by_reason_per_province", "units_with_f
           "units_by_type", "provenance_of_received",
           # run on the assessment corpus by tests/test_assessment.py
           "assessment_scores_in_county", "assessment_findings", "late_reports", "assessment_league", "copied_from_last_year"}
-
-
-@pytest.fixture(scope="session")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
-    return build(tmp_path_factory.getbasetemp() / "warehouse_corpus")
 
 
 @pytest.fixture(scope="module")

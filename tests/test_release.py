@@ -12,18 +12,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from warehouse_corpus import Corpus, build, copy_db
+from warehouse_corpus import Corpus, copy_db
 
 from conftest import ROOT
 from gongkai.ingest import ingest
 from warehouse import registry
 from warehouse.bulk import LONG_CSV
 from warehouse.release import MANIFEST, release
-
-
-@pytest.fixture(scope="session")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
-    return build(tmp_path_factory.getbasetemp() / "warehouse_corpus")
 
 
 @pytest.fixture(scope="module")

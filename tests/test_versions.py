@@ -6,15 +6,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-import pytest
-from warehouse_corpus import Corpus, build
+from warehouse_corpus import Corpus
 
 from gongkai.ingest import ingest
-
-
-@pytest.fixture(scope="session")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
-    return build(tmp_path_factory.getbasetemp() / "warehouse_corpus")
 
 
 def with_fee(source: Path, target: Path, amount: str) -> Path:

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import query_one
 from openpyxl.utils import get_column_letter
-from warehouse_corpus import Corpus, build, townships_of
+from warehouse_corpus import Corpus, townships_of
 
 from warehouse import workbook
 from warehouse.export import export
@@ -20,11 +21,6 @@ from warehouse.workbook import HEADER_ROWS, display_width
 
 ENGLISH_PHRASE = re.compile(r"[A-Za-z]{2,}[ ,:;]+[A-Za-z]{2,}")
 CODE_KIND = workbook.KIND_ZH["code"]
-
-
-@pytest.fixture(scope="session")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
-    return build(tmp_path_factory.getbasetemp() / "warehouse_corpus")
 
 
 @pytest.fixture(scope="module")
@@ -43,13 +39,7 @@ def book(book_path: Path) -> openpyxl.Workbook:
 
 
 def _province(corpus: Corpus, county_code: str) -> str:
-    import duckdb
-
-    con = duckdb.connect(str(corpus.db), read_only=True)
-    try:
-        return con.execute("SELECT DISTINCT province FROM units WHERE county_code = ?", [county_code]).fetchone()[0]
-    finally:
-        con.close()
+    return query_one(corpus.db, "SELECT DISTINCT province FROM units WHERE county_code = ?", [county_code])[0]
 
 
 def dictionary(book: openpyxl.Workbook) -> dict[tuple[str, str], str]:
@@ -114,7 +104,7 @@ def test_every_sheet_has_frozen_headers_a_filter_and_a_print_setup(book) -> None
         assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9, ws.title
         assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0, ws.title
         assert ws.print_title_rows == f"$2:${HEADER_ROWS}", ws.title
-        header, ids = ws[2], ws[3]
+        header = ws[2]
         assert all(isinstance(c.value, str) for c in header if c.value is not None)
         assert not any("(" in (c.value or "") and ")" in (c.value or "") and re.search(r"\([a-z_./]+\)", c.value or "")
                        for c in header), ws.title  # ids are in their own row, not glued to the header
