@@ -143,3 +143,36 @@ def test_a_breadcrumb_glued_to_the_body_does_not_eat_the_tables() -> None:
     body = "当前位置：首页政务公开年报" + "根据条例编制本报告" * 10 + "二、主动公开政府信息情况第二十条第（一）项信息内容本年制发件数规章000"
     read = strip_chrome(ReadResult("text", [Paragraph(body, "line 1")]))
     assert "当前位置" not in read.text() and read.text().endswith("二、主动公开政府信息情况第二十条第（一）项信息内容本年制发件数规章000")
+
+
+BODY = "本报告根据《中华人民共和国政府信息公开条例》和《关于印发〈中华人民共和国政府信息公开工作年度报告格式〉的通知》要求编制。本报告所列数据的统计期限自2019年1月1日起至2019年12月31日止。"
+
+
+@pytest.mark.parametrize("page, unit, region", [
+    # the breadcrumb, cut as chrome, leaves a space; the title runs straight into the body
+    ("当前位置：首页»政务公开»政府信息公开»东湖区人民政府»政府信息公开年报 东湖区人民政府2019年政府信息公开工作年度报告" + BODY,
+     "东湖区人民政府", "360102"),
+    # a breadcrumb's last column glued to the title: the unit starts after it (chrome.csv title_lead)
+    ("微信 微博 QQ空间 政府信息公开年报平潭综合实验区农业农村局2019年度政府信息公开工作年度报告" + BODY,
+     "平潭综合实验区农业农村局", "350128"),
+    # pdftotext: a space between the year and 年, the body after the title
+    ("东湖区人民政府2019 年政府信息公开工作年度报告" + BODY, "东湖区人民政府", "360102"),
+    ("东湖区人民政府 2019 年政府信息公开工作报告 " + BODY, "东湖区人民政府", "360102"),
+    ("关于公布东湖区人民政府2019年政府信息公开工作年度报告的通知" + BODY, "东湖区人民政府", "360102"),
+])
+def test_title_glued_to_the_body_of_a_one_line_page(page: str, unit: str, region: str) -> None:
+    read = strip_chrome(ReadResult("text", [Paragraph(page + "一、总体情况" * 300, "line 1")]))
+    identity = identify(read.text().split("\n"), read.text(), None, read.meta)
+    assert (identity.unit, identity.year, identity.region.region_code) == (unit, 2019, region)
+
+
+@pytest.mark.parametrize("page", [
+    "根据条例，我局编制了2019年度政府信息公开年度报告" + BODY,  # prose before the year is no unit
+    "某某新区管理处2019年政府信息公开工作年度报告" + BODY,  # names no division: never invented
+    "点击查看东湖区人民政府2019年政府信息公开工作年度报告" + BODY,  # a prefix that is not a place or chrome
+])
+def test_an_inline_title_without_a_place_first_gives_no_unit(page: str) -> None:
+    read = strip_chrome(ReadResult("text", [Paragraph(page + "一、总体情况" * 300, "line 1")]))
+    identity = identify(read.text().split("\n"), read.text(), None, read.meta)
+    assert identity.unit is None and identity.region.region_code is None
+    assert identity.year == 2019  # from the statistical period

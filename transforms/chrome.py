@@ -30,6 +30,7 @@ class ChromeRules:
     header: re.Pattern[str]
     drop: tuple[re.Pattern[str], ...]
     footer: re.Pattern[str] | None
+    title_lead: re.Pattern[str] | None  # breadcrumb column words an in-line title's unit never holds
 
 
 @lru_cache(maxsize=1)
@@ -39,8 +40,12 @@ def rules() -> ChromeRules:
     keys = sorted((r["pattern"] for r in rows if r["kind"] == "header_key"), key=len, reverse=True)
     header = re.compile(CJK_BEFORE + "(" + "|".join(map(re.escape, keys)) + r")\s*[:：]")
     drop = tuple(re.compile(r["pattern"]) for r in rows if r["kind"] == "drop")
-    footers = [r["pattern"] for r in rows if r["kind"] == "footer"]
-    return ChromeRules(header, drop, re.compile("|".join(footers)) if footers else None)
+    return ChromeRules(header, drop, _any_of(rows, "footer"), _any_of(rows, "title_lead"))
+
+
+def _any_of(rows: list[dict[str, str]], kind: str) -> re.Pattern[str] | None:
+    patterns = [r["pattern"] for r in rows if r["kind"] == kind]
+    return re.compile("|".join(patterns)) if patterns else None
 
 
 def clean_line(line: str, meta: dict[str, str]) -> str:

@@ -1,15 +1,17 @@
 """Which unit and which year a report is about, from its title or its statistical-period sentence.
 
 The title comes, in this order, from the page or archive header (标题: …, kept in ReadResult.meta
-after chrome is cut), from a short line that names the report, from a phrase standing alone
-between spaces inside a long line (one-line crawler saves), or from the sentence that announces
-the report (现公布《…年度报告》 / 我局编制了…年度报告).
+after chrome is cut), from a short line that names the report, from a unit + year + report words
+span inside a long line (one-line crawler saves, where the title runs into the body), from a
+phrase standing alone between spaces, or from the sentence that announces the report
+(现公布《…年度报告》 / 我局编制了…年度报告).
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+from transforms.chrome import rules as chrome_rules
 from transforms.labels import collapse
 from transforms.regions import Resolution, gazetteer
 
@@ -22,6 +24,13 @@ MARKDOWN = re.compile(r"^[#>*\s]+")
 NOTICE_PREFIX = re.compile(r"^关于(?:公布|印发|发布|公开)?")
 ANNOUNCED = re.compile(
     r"(?:公布|发布|印发|编制了?|形成了?)《?([^《》“”\"。，,；;：:\s]{0,40}?政府信息公开[^《》\s。，]{0,6}?" + REPORT_WORDS + r")")
+NAME_CHAR = r"[\u4e00-\u9fff（）()·]"
+# A unit's name (a run of name characters, cut by a space, punctuation, a digit or the line start,
+# i.e. where chrome was cut), its year, the report words: the title inside a one-line page.
+INLINE_TITLE = re.compile(
+    rf"(?<!{NAME_CHAR})(?P<unit>{NAME_CHAR}{{2,60}}?)\s*(?P<year>(?:19|20)\d{{2}})\s*年\s*度?\s*"
+    r"(?P<mark>政府信息公开.{0,6}?" + REPORT_WORDS + ")")
+MAX_UNIT_CHARS = 30
 TITLE_SEARCH_LINES = 12
 HEAD_CHARS = 3000  # the title and the announcing sentence stand at the start, whatever the line lengths
 MAX_TITLE_CHARS = 60
@@ -44,7 +53,7 @@ def find_title(lines: list[str], meta: dict[str, str] | None = None) -> str | No
         if found:
             return collapse(meta[key])[: found.end()]
     head = "\n".join(lines)[:HEAD_CHARS]
-    for search in (_title_line, _standalone_title, _announced_title):
+    for search in (_title_line, _inline_title, _standalone_title, _announced_title):
         title = search(lines if search is _title_line else head)
         if title:
             return title
@@ -67,6 +76,32 @@ def _title_line(lines: list[str]) -> str | None:
             title = cleaned[i - 1] + title
         return title
     return None
+
+
+def _inline_title(head: str) -> str | None:
+    """The first unit + year + report words span of a long line, where the title runs into the body
+    (`…年报 东湖区人民政府2019年政府信息公开工作年度报告本报告根据…`): the span ends at the report
+    words and starts after the last breadcrumb column word glued before it (chrome.csv
+    `title_lead`). Taken only when the unit starts with a division or zone name, so prose or
+    chrome before a title never becomes the unit; otherwise the later sources decide."""
+    lead = chrome_rules().title_lead
+    for found in INLINE_TITLE.finditer(head):
+        unit = found.group("unit")
+        leads = list(lead.finditer(unit)) if lead else []
+        if leads:
+            unit = unit[leads[-1].end():]
+        unit = NOTICE_PREFIX.sub("", unit)
+        if len(unit) <= MAX_UNIT_CHARS and _starts_with_place(unit):
+            return collapse(unit + head[found.start("year"): found.end()])
+    return None
+
+
+def _starts_with_place(unit: str) -> bool:
+    """平潭综合实验区…, 南江县卫生健康局, 鄂伦春自治旗吉文镇: a unit's name begins with its place."""
+    places = gazetteer()
+    if any(unit.startswith(alias.name) for alias in places.aliases):
+        return True
+    return any(start == 0 for start, _, _ in places.find_names(unit[:MAX_UNIT_CHARS]))
 
 
 def _standalone_title(head: str) -> str | None:
