@@ -1,9 +1,11 @@
 """Read .docx files: body paragraphs and tables in order, merged cells expanded.
 
-python-docx opens the package, but tables are laid out from the XML directly: its
-``row.cells`` repeats a merged cell at every grid position and does not see cells or rows
-wrapped in content controls (w:sdt). Laying out w:tc elements ourselves gives each real
-cell exactly once as an origin, with its row/column span, and copies elsewhere.
+The main document part is read straight from the package with lxml (found through the
+package relationships and content types, as python-docx finds it): building python-docx's
+objects for every part cost more than reading the tables. Tables are laid out from the XML:
+python-docx's ``row.cells`` repeats a merged cell at every grid position and does not see
+cells or rows wrapped in content controls (w:sdt). Laying out w:tc elements ourselves gives
+each real cell exactly once as an origin, with its row/column span, and copies elsewhere.
 
 Refs: paragraphs "para N" (N counts body paragraphs, 1-based), cells "tT/rR/cC"
 (table, grid row, grid column; all 1-based). Cell.row/col are 0-based grid positions.
@@ -13,6 +15,8 @@ the row, so rows may be ragged; Cell.col always holds the true grid column.
 from __future__ import annotations
 
 import io
+import posixpath
+import zipfile
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -21,6 +25,12 @@ from extractors.model import Cell, ExtractionError, Grid, Paragraph, ReadResult
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+PKG_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+PKG_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
+OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+WML_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+# python-docx's parser settings, so that the tree (and every text node kept) is the one it built
+_PARSER = etree.XMLParser(remove_blank_text=True, resolve_entities=False)
 
 
 def _w(tag: str) -> str:
@@ -45,16 +55,44 @@ _WRAPPERS = {SDT, SDT_CONTENT, CUSTOM_XML, _w("smartTag"), _w("ins"), _w("moveTo
 def read_docx(data: bytes, name: str) -> ReadResult:
     """Read a Word 2007+ document into paragraphs and span-expanded grids in body order."""
     try:
-        import docx  # python-docx
-
-        document = docx.Document(io.BytesIO(data))
-    except Exception as exc:  # python-docx raises many types for broken packages
+        body = main_document(data).find(_w("body"))
+        if body is None:
+            raise ValueError("the main document has no w:body")
+    except Exception as exc:  # zipfile and lxml raise many types for broken packages
         raise ExtractionError(
             f"{name}: not a readable .docx ({exc}); open it in Word/WPS and save it again as .docx"
         ) from exc
     reader = _BodyReader()
-    reader.walk(document.element.body)
+    reader.walk(body)
     return ReadResult(format="docx", blocks=reader.blocks, warnings=reader.warnings)
+
+
+def main_document(data: bytes) -> etree._Element:
+    """The w:document root of a package's main part: the target of the package's officeDocument
+    relationship, which must have the WordprocessingML main content type (as python-docx requires)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        rels = etree.fromstring(package.read("_rels/.rels"), _PARSER)
+        target = next((rel.get("Target") for rel in rels.iter(f"{{{PKG_RELS}}}Relationship")
+                       if rel.get("Type") == OFFICE_DOCUMENT and rel.get("TargetMode") != "External"), None)
+        if not target:
+            raise ValueError("the package has no main document relationship")
+        partname = posixpath.normpath(posixpath.join("/", target))
+        content_type = _content_type(etree.fromstring(package.read("[Content_Types].xml"), _PARSER), partname)
+        if content_type != WML_MAIN:
+            raise ValueError(f"file is not a Word file, content type is '{content_type}'")
+        return etree.fromstring(package.read(partname[1:]), _PARSER)
+
+
+def _content_type(types: etree._Element, partname: str) -> str | None:
+    """A part's content type: its Override, else the Default for its extension (both case-insensitive)."""
+    for override in types.iter(f"{{{PKG_TYPES}}}Override"):
+        if (override.get("PartName") or "").lower() == partname.lower():
+            return override.get("ContentType")
+    ext = posixpath.splitext(partname)[1].lstrip(".").lower()
+    for default in types.iter(f"{{{PKG_TYPES}}}Default"):
+        if (default.get("Extension") or "").lower() == ext:
+            return default.get("ContentType")
+    return None
 
 
 @dataclass
@@ -135,12 +173,13 @@ def layout_table(tbl: etree._Element) -> TableLayout:
     grid: list[list[_Origin | None]] = []
     for r, tr in enumerate(_children(tbl, TR)):
         line: list[_Origin | None] = []
-        col = _row_int(tr, "gridBefore")
+        col = _prop_int(_props(tr, "trPr"), "gridBefore", 0)
         line.extend([None] * col)
         for tc in _children(tr, TC):
-            span = max(1, _tc_int(tc, "gridSpan", 1))
-            vmerge = _tc_merge(tc, "vMerge")
-            hmerge = _tc_merge(tc, "hMerge")
+            props = _props(tc, "tcPr")
+            span = max(1, _prop_int(props, "gridSpan", 1))
+            vmerge = _merge(props, "vMerge")
+            hmerge = _merge(props, "hMerge")
             origin: _Origin | None = None
             if vmerge == "continue":
                 above = grid[r - 1][col] if r > 0 and col < len(grid[r - 1]) else None
@@ -218,12 +257,14 @@ def _collect_text(el: etree._Element, parts: list[str]) -> None:
 
 def _has_drawing(p: etree._Element) -> bool:
     """A paragraph without text that holds a picture, a shape or a text box is not an empty cell."""
-    return any(el.tag in (_w("drawing"), _w("pict"), f"{{{MC}}}AlternateContent") for el in p.iter())
+    return next(p.iter(_w("drawing"), _w("pict"), f"{{{MC}}}AlternateContent"), None) is not None
 
 
 def _text_boxes(p: etree._Element) -> list[etree._Element]:
     """Outermost w:txbxContent elements in a paragraph, skipping mc:Fallback duplicates."""
     boxes: list[etree._Element] = []
+    if next(p.iter(TXBX), None) is None:  # most paragraphs: lxml answers without a Python walk
+        return boxes
 
     def visit(el: etree._Element) -> None:
         for child in el:
@@ -249,19 +290,24 @@ def _children(parent: etree._Element, tag: str) -> list[etree._Element]:
     return found
 
 
-def _row_int(tr: etree._Element, prop: str) -> int:
-    el = tr.find(f"{_w('trPr')}/{_w(prop)}")
-    return _int(el.get(VAL) if el is not None else None, 0)
+def _props(el: etree._Element, container: str) -> dict[str, etree._Element]:
+    """The properties under el's w:trPr or w:tcPr by tag, the first of each in document order
+    (what `el.find("w:tcPr/w:gridSpan")` finds), read in one pass."""
+    found: dict[str, etree._Element] = {}
+    for pr in el.iterchildren(_w(container)):
+        for child in pr:
+            found.setdefault(child.tag, child)
+    return found
 
 
-def _tc_int(tc: etree._Element, prop: str, default: int) -> int:
-    el = tc.find(f"{_w('tcPr')}/{_w(prop)}")
+def _prop_int(props: dict[str, etree._Element], prop: str, default: int) -> int:
+    el = props.get(_w(prop))
     return _int(el.get(VAL) if el is not None else None, default)
 
 
-def _tc_merge(tc: etree._Element, prop: str) -> str | None:
+def _merge(props: dict[str, etree._Element], prop: str) -> str | None:
     """'restart', 'continue' (also when w:val is absent) or None for an unmerged cell."""
-    el = tc.find(f"{_w('tcPr')}/{_w(prop)}")
+    el = props.get(_w(prop))
     if el is None:
         return None
     return el.get(VAL) or "continue"
