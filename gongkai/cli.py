@@ -12,7 +12,6 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from gongkai import EXTRACTOR_VERSION, __version__
@@ -41,11 +40,24 @@ def positive_int(text: str) -> int:
 
 
 def version_text() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # its import costs more than an ingest's parsing
+
     try:
         duckdb_version = version("duckdb")
     except PackageNotFoundError:  # pragma: no cover - duckdb is a hard dependency
         duckdb_version = "not installed"
     return f"gongkai {__version__} (extractor {EXTRACTOR_VERSION}, DuckDB {duckdb_version})"
+
+
+class VersionAction(argparse.Action):
+    """--version, with the versions looked up only when asked for."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, help: str | None = None) -> None:  # noqa: A002
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object, option_string: str | None = None) -> None:
+        print(version_text())
+        parser.exit()
 
 
 def warehouse_path(text: str, must_exist: bool) -> Path:
@@ -251,8 +263,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="gongkai", description="政府信息公开工作年度报告 -> DuckDB warehouse. "
                     "Exit codes: README.md, 'Exit codes'.")
-    parser.add_argument("--version", action="version", version=version_text(),
-                        help="print the gongkai, extractor and DuckDB versions and exit")
+    parser.add_argument("--version", action=VersionAction, help="print the gongkai, extractor and DuckDB versions and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
     db_help = "the warehouse file (default: %(default)s)"
 

@@ -1,7 +1,8 @@
 """Live progress for long commands, with rich, only when stderr is a terminal.
 
 In a pipe, a log file or CI nothing is drawn (the summary at the end says what happened), so
-redirected output stays clean.
+redirected output stays clean. rich is imported only when a bar is drawn: its import costs more
+than ingesting one small report.
 """
 from __future__ import annotations
 
@@ -9,20 +10,17 @@ import sys
 from types import TracebackType
 from typing import Any
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeRemainingColumn
-from rich.text import Text
 
+def _rate_column(unit: str) -> Any:
+    """A rich column: steps per second, as measured by rich over the last updates."""
+    from rich.progress import ProgressColumn, Task
+    from rich.text import Text
 
-class RateColumn(ProgressColumn):
-    """Steps per second, as measured by rich over the last updates."""
+    class RateColumn(ProgressColumn):
+        def render(self, task: Task) -> Text:
+            return Text("" if task.speed is None else f"{task.speed:.1f} {unit}/s")
 
-    def __init__(self, unit: str) -> None:
-        super().__init__()
-        self.unit = unit
-
-    def render(self, task: Task) -> Text:
-        return Text("" if task.speed is None else f"{task.speed:.1f} {self.unit}/s")
+    return RateColumn()
 
 
 def is_terminal() -> bool:
@@ -36,13 +34,16 @@ class LiveProgress:
         self.description = description
         self.unit = unit
         self.enabled = is_terminal() if enabled is None else enabled
-        self._progress: Progress | None = None
+        self._progress: Any = None
         self._task: Any = None
 
     def __enter__(self) -> LiveProgress:
         if self.enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
             self._progress = Progress(
-                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), RateColumn(self.unit),
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), _rate_column(self.unit),
                 TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.fields[status]}"),
                 console=Console(file=sys.stderr), transient=False,
             )

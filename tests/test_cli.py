@@ -93,3 +93,23 @@ def test_export_writes_bom_csv_with_chinese_headers(tmp_db: Path, tmp_path: Path
     long_rows = (folder / "明细长表.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(long_rows) == 1 + 400
     assert (folder / "勾稽检查.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+HEAVY_IN_PARENT = ("pandas", "numpy", "rich", "prefect", "pdfplumber", "docx")
+"""Modules whose import costs more than ingesting one small report: the ingesting process must not load them
+(the workers import the readers they need; rich only draws on a terminal)."""
+
+
+def test_ingest_of_one_text_report_keeps_heavy_imports_out_of_the_parent(tmp_path: Path) -> None:
+    report = tmp_path / "one.txt"
+    shutil.copy(SAMPLES / "003_8a17ea6710060b57.txt", report)
+    db = tmp_path / "w.duckdb"
+    script = ("import sys; from gongkai.cli import main; code = main(sys.argv[1:]); "
+              f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY_IN_PARENT!r})))")
+    for run in ("new", "existing"):
+        if run == "existing":
+            report.write_text(report.read_text(encoding="utf-8") + "\n第二版\n", encoding="utf-8")
+        result = subprocess.run([sys.executable, "-c", script, "ingest", str(report), "--db", str(db)], capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        assert "loaded: 1 " in result.stdout, result.stdout
+        assert result.stdout.strip().splitlines()[-1] == "[]", f"{run} warehouse: {result.stdout}"

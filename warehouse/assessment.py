@@ -17,10 +17,10 @@ from itertools import combinations
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from transforms.sections import section_rules
 from warehouse.assessment_config import AssessmentConfig, stored_config, store_config
+from warehouse.columnar import drop_tables, insert_columns, literal, values_table
 from warehouse.cross_checks import CROSS_CHECKS
 from warehouse.store import staged
 
@@ -51,24 +51,28 @@ def rebuild_assessment(con: duckdb.DuckDBPyConnection, config: AssessmentConfig 
     _similarity(con)
     con.execute(_FILL)
     con.execute("DELETE FROM assessment_outcome WHERE rule_id NOT IN (SELECT rule_id FROM assessment_rule)")
-    for name in ("cfg_rules", "cfg_deadlines", "cfg_regions", "cfg_departments", "cfg_kinds", "cfg_years"):
-        con.unregister(name)
+    drop_tables(con, *CONFIG_TABLES)
     return dict(con.execute("SELECT outcome, count(*) FROM assessment_outcome GROUP BY 1").fetchall())
 
 
+CONFIG_TABLES = {
+    "cfg_rules": {"rule_id": "VARCHAR", "category": "VARCHAR", "description_zh": "VARCHAR", "points": "DOUBLE",
+                  "threshold": "DOUBLE", "min_n": "BIGINT"},
+    "cfg_deadlines": {"region_code": "VARCHAR", "unit_type": "VARCHAR", "deadline": "VARCHAR", "basis": "VARCHAR"},
+    "cfg_regions": {"code": "VARCHAR"},
+    "cfg_departments": {"name": "VARCHAR", "region_code": "VARCHAR", "level": "VARCHAR"},
+    "cfg_kinds": {"kind": "VARCHAR"},
+    "cfg_years": {"year": "BIGINT"},
+}
+"""The settings as temporary tables the rules' SQL reads (name: column types)."""
+
+
 def _register(con: duckdb.DuckDBPyConnection, config: AssessmentConfig) -> None:
-    frames = {
-        "cfg_rules": pd.DataFrame(config.rules, columns=["rule_id", "category", "description_zh", "points", "threshold", "min_n"]),
-        "cfg_deadlines": pd.DataFrame(config.deadlines, columns=["region_code", "unit_type", "deadline", "basis"]),
-        "cfg_regions": pd.DataFrame({"code": pd.Series(config.regions, dtype="object")}),
-        "cfg_departments": pd.DataFrame(config.departments, columns=["name", "region_code", "level"]),
-        "cfg_kinds": pd.DataFrame({"kind": pd.Series(config.exclude_kinds, dtype="object")}),
-        "cfg_years": pd.DataFrame({"year": pd.Series(config.years, dtype="Int64")}),
-    }
-    frames["cfg_rules"]["min_n"] = frames["cfg_rules"]["min_n"].astype("Int64")
-    frames["cfg_rules"]["threshold"] = frames["cfg_rules"]["threshold"].astype("float64")
-    for name, frame in frames.items():
-        con.register(name, frame)
+    records = {"cfg_rules": config.rules, "cfg_deadlines": config.deadlines, "cfg_departments": config.departments}
+    lists = {"cfg_regions": config.regions, "cfg_kinds": config.exclude_kinds, "cfg_years": config.years}
+    for name, columns in CONFIG_TABLES.items():
+        rows = [[r.get(c) for c in columns] for r in records[name]] if name in records else [[v] for v in lists[name]]
+        values_table(con, name, columns, rows)
 
 
 _CURRENT = "SELECT * FROM dim_document WHERE status = 'loaded' AND unit_key IS NOT NULL AND year IS NOT NULL"
@@ -425,9 +429,9 @@ def _similarity(con: duckdb.DuckDBPyConnection) -> None:
     rows = con.execute(f"""
         SELECT u.unit_key, u.year, u.document_id, u.county_code, string_agg(s.text, '' ORDER BY s.section) AS text
         FROM a_units u JOIN fact_section s USING (document_id)
-        WHERE s.section IN (SELECT unnest(?)) AND s.text IS NOT NULL
+        WHERE s.section IN ({", ".join(literal(n) for n in narrative) or "NULL"}) AND s.text IS NOT NULL
         GROUP BY ALL
-    """, [narrative]).fetchall()
+    """).fetchall()
     texts = {doc: normalise(text or "") for _, _, doc, _, text in rows}
     sets = {doc: shingles(text) for doc, text in texts.items()}
     by_unit = {(unit, year): doc for unit, year, doc, _, _ in rows}
@@ -451,10 +455,8 @@ def _similarity(con: duckdb.DuckDBPyConnection) -> None:
                     best[x] = (y, score)
     pairs += [(doc, other, "peer", score) for doc, (other, score) in best.items()]
     con.execute("DELETE FROM assessment_similarity")
-    if pairs:
-        con.register("pairs", pd.DataFrame(pairs, columns=["document_id", "other_document_id", "relation", "similarity"]))
-        con.execute("INSERT INTO assessment_similarity SELECT * FROM pairs")
-        con.unregister("pairs")
+    insert_columns(con, "assessment_similarity", dict(zip(("document_id", "other_document_id", "relation", "similarity"),
+                                                          map(list, zip(*pairs)) if pairs else ([], [], [], []))))
     con.execute(_SIMILAR.format(rule_id="similar_previous", relation="previous", words="本单位上年报告", verdict=_ABOVE))
     con.execute(_SIMILAR.format(rule_id="similar_peer", relation="peer", words="同县同年最相似的报告", verdict=_PEER_VERDICT))
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from gongkai.paths import DATA
+from warehouse.columnar import literal  # literals: binding parameters would import pandas
 
 ASSESSMENT = DATA / "assessment"
 DEFAULT_RULES = ASSESSMENT / "rules.csv"
@@ -63,7 +64,7 @@ def config_from_sources(sources) -> AssessmentConfig:
 
 def stored_config(con: duckdb.DuckDBPyConnection) -> AssessmentConfig:
     has_meta = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'warehouse_meta'").fetchone()[0]
-    row = con.execute("SELECT value FROM warehouse_meta WHERE key = ?", [META_KEY]).fetchone() if has_meta else None
+    row = con.execute(f"SELECT value FROM warehouse_meta WHERE key = {literal(META_KEY)}").fetchone() if has_meta else None
     if row is None:
         return default_config()
     return AssessmentConfig(**json.loads(row[0]))
@@ -71,7 +72,7 @@ def stored_config(con: duckdb.DuckDBPyConnection) -> AssessmentConfig:
 
 def store_config(con: duckdb.DuckDBPyConnection, config: AssessmentConfig) -> None:
     con.execute("CREATE TABLE IF NOT EXISTS warehouse_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-    con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES (?, ?)", [META_KEY, config.to_json()])
+    con.execute(f"INSERT OR REPLACE INTO warehouse_meta VALUES ({literal(META_KEY)}, {literal(config.to_json())})")
 
 
 def _rows(path: Path, columns: tuple[str, ...], what: str) -> list[dict]:

@@ -12,6 +12,7 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -69,6 +70,21 @@ def insert_columns(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str
                     f"format='unstructured', maximum_object_size={max(1 << 24, os.path.getsize(path) + 1)})")
     finally:
         os.unlink(path)
+
+
+def values_table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, str], rows: Iterable[Sequence]) -> None:
+    """A temporary table (column name: SQL type) holding small reference rows (settings, a corrections
+    file), written as SQL literals: registering a DataFrame or binding parameters would import pandas."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
+    rows = list(rows)
+    for start in range(0, len(rows), 1000):
+        values = ", ".join("(" + ", ".join(literal(v) for v in row) + ")" for row in rows[start:start + 1000])
+        con.execute(f"INSERT INTO {name} VALUES {values}")
+
+
+def drop_tables(con: duckdb.DuckDBPyConnection, *names: str) -> None:
+    for name in names:
+        con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
 
 
 def rows_to_columns(rows: list[dict], names: list[str]) -> dict[str, list]:

@@ -24,9 +24,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from gongkai.paths import DATA
+from warehouse.columnar import drop_tables, literal, values_table  # literals: binding parameters would import pandas
 
 ENV = "GONGKAI_CORRECTIONS"
 CELL_KINDS = ("value", "accept_inferred", "pick_split")
@@ -161,23 +161,32 @@ def fingerprint(path: Path) -> str:
 def needs_publish(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
     """True when the store changed since the warehouse was last published."""
     try:
-        found = con.execute("SELECT value FROM warehouse_meta WHERE key = ?", [META_KEY]).fetchone()
+        found = con.execute(f"SELECT value FROM warehouse_meta WHERE key = {literal(META_KEY)}").fetchone()
     except duckdb.CatalogException:
         found = None
     stored = found[0] if found else "none"
     return stored != fingerprint(path)
 
 
-def _frame(rows: list[Correction]) -> pd.DataFrame:
-    frame = pd.DataFrame([asdict(r) for r in rows], columns=COLUMNS)
-    frame.insert(0, "correction_no", range(1, len(frame) + 1))
-    for column in ("old_value", "new_value"):
-        frame[column] = frame[column].map(parse_number).astype("float64")
-    for column in ("metric_id", "applicant", "file"):
-        frame[column] = frame[column].replace("", None)
-    frame["recorded_at"] = pd.to_datetime(frame["recorded_at"], errors="coerce")
-    frame["replacement_sha256"] = frame["file"].map(lambda f: Path(f).stem if isinstance(f, str) else None)
-    return frame
+FRAME_COLUMNS = {"correction_no": "INTEGER", "recorded_at": "TIMESTAMP", "who": "VARCHAR", "why": "VARCHAR", "kind": "VARCHAR",
+                 "sha256": "VARCHAR", "metric_id": "VARCHAR", "applicant": "VARCHAR", "old_value": "DOUBLE", "new_value": "DOUBLE",
+                 "file": "VARCHAR", "replacement_sha256": "VARCHAR"}
+
+
+def _recorded(text: str) -> datetime | None:
+    """recorded_at as a UTC timestamp; a time that does not parse is NULL, not a failed publish."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _frame_rows(rows: list[Correction]) -> list[list]:
+    """The corrections as the rows of `corrections_frame` (FRAME_COLUMNS): numbers parsed, empty names NULL."""
+    return [[no, _recorded(r.recorded_at), r.who, r.why, r.kind, r.sha256, r.metric_id or None, r.applicant or None,
+             parse_number(r.old_value), parse_number(r.new_value), r.file or None, Path(r.file).stem if r.file else None]
+            for no, r in enumerate(rows, start=1)]
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
@@ -264,12 +273,12 @@ def apply_corrections(con: duckdb.DuckDBPyConnection, path: Path | None = None) 
     path = corrections_file() if path is None else path
     migrate(con)
     _revert(con)
-    con.register("corrections_frame", _frame(read_corrections(path)))
+    values_table(con, "corrections_frame", FRAME_COLUMNS, _frame_rows(read_corrections(path)))
     con.execute("DELETE FROM fact_correction")
     try:
         con.execute(STATUS_SQL)
     finally:
-        con.unregister("corrections_frame")
+        drop_tables(con, "corrections_frame")
     con.execute(f"""
         UPDATE fact_value v
         SET extracted_value = v.value, extracted_semantic = v.value_semantic, value = c.new_value, value_semantic = 'corrected'
@@ -284,7 +293,7 @@ def apply_corrections(con: duckdb.DuckDBPyConnection, path: Path | None = None) 
           AND d.status = 'quarantined'
     """)
     con.execute("CREATE TABLE IF NOT EXISTS warehouse_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-    con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES (?, ?)", [META_KEY, fingerprint(path)])
+    con.execute(f"INSERT OR REPLACE INTO warehouse_meta VALUES ({literal(META_KEY)}, {literal(fingerprint(path))})")
     return dict(con.execute("SELECT status, count(*) FROM fact_correction GROUP BY 1").fetchall())
 
 
