@@ -7,6 +7,7 @@ loopback port, started once for the session and stopped at the end. Every client
 from __future__ import annotations
 
 import os
+from datetime import date, datetime
 import shutil
 import subprocess
 import sys
@@ -198,3 +199,53 @@ def test_dask_workers_that_read_only_from_the_bucket_extract_what_a_local_run_do
     assert ran_on and ran_on <= workers                                 # the batches ran on the Dask workers
     assert warehouse_values(tmp_path / "bucket.duckdb") == warehouse_values(tmp_path / "local.duckdb")
     assert sources(tmp_path / "bucket.duckdb") == sorted(files)
+
+
+def _dates(db: Path) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """(fact_fetch rows, date candidates, published_on per document) keyed by sha256, to compare two warehouses."""
+    from warehouse.store import connect_read_only
+
+    con = connect_read_only(db)
+    try:
+        fetches = con.execute("SELECT d.sha256, f.url, f.page_url, f.first_seen, f.last_modified FROM fact_fetch f "
+                              "JOIN dim_document d USING (document_id) ORDER BY 1").fetchall()
+        candidates = con.execute("SELECT d.sha256, p.source, p.published_on FROM fact_pubdate p "
+                                 "JOIN dim_document d USING (document_id) ORDER BY ALL").fetchall()
+        published = con.execute("SELECT sha256, published_on, published_source, published_not_after, published_not_before "
+                                "FROM dim_document ORDER BY 1").fetchall()
+        return fetches, candidates, published
+    finally:
+        con.close()
+
+
+def test_raw_files_read_from_a_bucket_get_the_dates_of_its_manifest(s3, tmp_path):
+    """A raw file in the bucket is dated by the bucket's manifest (its first sighting and
+    Last-Modified) exactly as the same raw store on disk dates it."""
+    import hashlib
+
+    from flows.rawstore import RawStore
+    from gongkai.ingest import ingest
+    from gongkai.storage import ObjectPath
+
+    body = SAMPLES.joinpath("000_856c0ba2b5f45a65.txt").read_bytes()
+    sha = hashlib.sha256(body).hexdigest()
+    stored = {}
+    for where in (f"{s3}/raw", str(tmp_path / "raw")):
+        with RawStore(where) as store:
+            temp = store.tmp_dir / "download.part"
+            temp.write_bytes(body)
+            path = store.put(temp, sha, ("report.txt",))
+            store.record(url="http://portal.test/report.txt", sha256=sha, http_status=200, bytes=len(body),
+                         fetched_at="2025-02-03T04:05:06+00:00", last_modified="Tue, 28 Jan 2025 08:00:00 GMT",
+                         outcome="new", is_document=True, kind="attachment", path=store.relative(path))
+        stored[where] = path
+    bucket_db, local_db = tmp_path / "bucket.duckdb", tmp_path / "local.duckdb"
+    assert isinstance(stored[f"{s3}/raw"], ObjectPath)
+    ingest([stored[f"{s3}/raw"]], bucket_db)
+    ingest([stored[str(tmp_path / "raw")]], local_db)
+    fetches, candidates, published = _dates(bucket_db)
+    assert [f[1:] for f in fetches] == [("http://portal.test/report.txt", None, datetime(2025, 2, 3, 4, 5, 6),
+                                         "Tue, 28 Jan 2025 08:00:00 GMT")]
+    assert {("first_seen", date(2025, 2, 3)), ("last_modified", date(2025, 1, 28))} <= {c[1:] for c in candidates}
+    assert published[0][3] == date(2025, 2, 3)                          # first sighting: published no later
+    assert (fetches, candidates, published) == _dates(local_db)

@@ -79,11 +79,12 @@ def _utc_naive(text: str | None) -> datetime | None:
 def _load_pubdates(con: duckdb.DuckDBPyConnection, extractions: list[Extraction]) -> None:
     """The documents' own date candidates plus what the scraper's manifest knows; then published_on."""
     pubdates, fetches = [], []
+    manifests: dict = {}  # each raw store's manifest looked up once per batch
     for e in extractions:
         doc = e.document
         if doc["status"] != "loaded":
             continue
-        fetch, found = fetch_of(doc["source"], doc["sha256"])
+        fetch, found = fetch_of(doc["source"], doc["sha256"], manifests)
         if fetch is not None:
             fetches.append({"document_id": doc["document_id"], "url": fetch.url, "page_url": fetch.page_url,
                             "first_seen": _utc_naive(fetch.first_seen), "last_modified": fetch.last_modified})

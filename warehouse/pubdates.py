@@ -9,12 +9,14 @@ so a candidate that arrives later (a new fetch) changes it on the next publish.
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from extractors.filemeta import html_meta
+from gongkai.storage import AnyPath, ObjectPath, ObjectStat, location
 from transforms.pubdate import PubDateCandidate, fetch_candidates, parse_date, plausible, sources
 from warehouse.columnar import insert_columns, rows_to_columns
 
@@ -29,11 +31,44 @@ class Fetch:
     last_modified: str | None
 
 
-def fetch_of(source: str, sha256: str) -> tuple[Fetch | None, list[PubDateCandidate]]:
-    """The first fetch of these bytes from the manifest next to a raw-store file, and its candidates."""
-    path = Path(source)
-    manifest = path.parent.parent / MANIFEST_NAME
-    if not path.name.startswith(sha256) or not manifest.is_file():
+_REMOTE_MANIFESTS: dict[str, tuple[ObjectStat, Path]] = {}
+"""Local copies of manifests in object storage, by URL, with the object's size and time when fetched."""
+
+
+def _readable_manifest(manifest: AnyPath, checked: dict[str, Path | None]) -> Path | None:
+    """A local file SQLite can open for the manifest, or None. A manifest in a bucket is downloaded
+    once and fetched again only when the object changed (checked once per batch, in `checked`)."""
+    key = str(manifest)
+    if key in checked:
+        return checked[key]
+    found: Path | None = None
+    if isinstance(manifest, ObjectPath):
+        cached = _REMOTE_MANIFESTS.get(key)
+        try:
+            stat = manifest.stat()
+            if cached is not None and cached[0] == stat and cached[1].is_file():
+                found = cached[1]
+            else:
+                local = Path(tempfile.mkdtemp(prefix="gongkai-manifest-")) / MANIFEST_NAME
+                manifest.download(local)
+                _REMOTE_MANIFESTS[key] = (stat, local)
+                found = local
+        except OSError:
+            found = None  # no manifest in the bucket (or unreachable): no dates from it; the document loads anyway
+    elif manifest.is_file():
+        found = manifest
+    checked[key] = found
+    return found
+
+
+def fetch_of(source: str, sha256: str, checked: dict[str, Path | None] | None = None) -> tuple[Fetch | None, list[PubDateCandidate]]:
+    """The first fetch of these bytes from the manifest next to a raw-store file (on disk or in a
+    bucket), and its candidates."""
+    path = location(source)
+    if not path.name.startswith(sha256):
+        return None, []
+    manifest = _readable_manifest(path.parent.parent / MANIFEST_NAME, {} if checked is None else checked)
+    if manifest is None:
         return None, []
     try:
         with sqlite3.connect(f"file:{manifest}?mode=ro", uri=True) as db:
@@ -45,13 +80,13 @@ def fetch_of(source: str, sha256: str) -> tuple[Fetch | None, list[PubDateCandid
             fetch = Fetch(*row)
             found = fetch_candidates(fetch.first_seen, fetch.last_modified, fetch.url)
             if fetch.page_url and fetch.page_url != fetch.url:
-                found += _portal_page(db, manifest.parent, fetch.page_url)
+                found += _portal_page(db, path.parent.parent, fetch.page_url)
     except sqlite3.Error:
         return None, []  # a manifest being written or damaged dates nothing; the document loads anyway
     return fetch, found
 
 
-def _portal_page(db: sqlite3.Connection, raw: Path, page_url: str) -> list[PubDateCandidate]:
+def _portal_page(db: sqlite3.Connection, raw: AnyPath, page_url: str) -> list[PubDateCandidate]:
     """发布时间 printed on the page that links an attachment."""
     row = db.execute("SELECT path FROM fetches WHERE url = ? AND path IS NOT NULL ORDER BY id DESC LIMIT 1",
                      (page_url,)).fetchone()
