@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from extractors.model import Block, Cell, Grid, Paragraph
+from extractors.pdf_tables import PAGE_NUMBER
 from transforms.catalog import label_entries
 from transforms.labels import collapse, label_key
 
@@ -37,6 +38,7 @@ _HEADING_SPLIT = re.compile(r"(?<![一二三四五六七八九十])(?=[一二三
 _MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _WORD_NOISE = re.compile(r"\[bookmark:[^\]]*\]")
 _PUNCT_NA = frozenset("—-–/／\\×")
+_PAGE_MARK = re.compile(r"(?:(?<=\s)|^)[-~—–]\d{1,4}[-~—–](?=\s|$)")  # "-3-" between spaces: a page number, not cells
 TRAILING_GAP = "\x00gap"
 
 
@@ -201,7 +203,7 @@ def stream_blocks(lines: list[tuple[str, str]]) -> list[Block]:
     stretch: list[tuple[str, str]] = []
     for text, ref in lines:
         text = _WORD_NOISE.sub("", text.rstrip("\r"))
-        if _MD_SEPARATOR.match(text) and "-" in text:
+        if _MD_SEPARATOR.match(text) and "-" in text or PAGE_NUMBER.match(text):
             continue
         pieces = _hard_pieces(text)
         if pieces is None:
@@ -279,6 +281,7 @@ def _read_stretch(stretch: list[tuple[str, str]], builder: _Builder) -> None:
         starts.append(position)
         position += len(line) + 1
     normal, where = _normalise(text)
+    normal = _PAGE_MARK.sub(lambda m: " " * len(m.group()), normal)
     tokens = tokenize(normal)
     _classify(normal, tokens)
 

@@ -22,6 +22,7 @@ from transforms.prose import ProseValue, prose_values
 from transforms.pubdate import PubDateCandidate, document_candidates
 from transforms.regions import gazetteer
 from transforms.sections import SectionText, section_texts
+from transforms.row_order import gate_positional
 from transforms.rows import LongValue, Note, build_long_values
 from transforms.splitter import solve_rows
 
@@ -121,6 +122,8 @@ def extract_read(document: dict, read: ReadResult, scope_code: str | None = None
             "if it is an annual report, add the year to the title in a copy of the file and ingest the copy",
         )
     values, notes, short_rows = build_long_values(match)
+    order_notes, short_rows = gate_positional(values, match, short_rows)
+    notes.extend(order_notes)
     notes.extend(solve_rows(values, short_rows))
     notes[:0] = [Note(None, None, "info", note) for note in match.notes + read.warnings]
     document["completeness"] = completeness(values)

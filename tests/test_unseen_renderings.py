@@ -34,8 +34,11 @@ N_DOCS = 16
 pytestmark = pytest.mark.slow  # ~40 s of extraction CPU (one 2019 report takes 14 s in the splitter)
 SEED = 10
 # What main meets now (raise them as the readers improve; the issue's goals are in the comments).
-RIGHT_MIN = 0.95  # the goal; main: 95.46%
-WRONG_MAX = 0.002  # the goal (< 0.2%); main: 21 of 25,246 cells (0.08%)
+# 洪泽区's pdftotext raw text is out of row order in section 三: its positional cells the identities do not
+# confirm are NULL (transforms/row_order.py), the 4 wrong ones and 17 right only by luck, so main is 0.06
+# points under the goal.
+RIGHT_MIN = 0.949  # goal 0.95; main: 94.95% (95.01% before the out-of-order rule, with 4 wrong)
+WRONG_MAX = 0.002  # the goal (< 0.2%); main: 0 of 25,246 cells
 UNIT_YEAR_MIN = 0.93  # goal 0.95; main: 93.4% (one-line pages without a title line give no unit)
 
 
@@ -95,17 +98,7 @@ def test_unit_and_year(results: list[Result], report: str) -> None:
     assert total.year_right / total.documents >= 0.95, report
 
 
-REAL_GAPS = {  # real-PDF texts main still reads with wrong numbers (the report lists each one)
-    "hongze-district-2023.pdftotext_raw.txt":
-        "one cell per line in pdftotext's reading order: （七）总计 and one 不予处理 row read one column off",
-    "hongze-district-2023.pdftotext_raw_oneline.txt":
-        "the same text on one line: （七）总计 read one column off",
-}
-
-
 @pytest.mark.parametrize("name", [f"{pdf}.{kind}.txt" for pdf in REAL_PDFS for kind in PDF_RENDERINGS])
 def test_real_pdf_texts_have_no_wrong_number(name: str, results: list[Result], report: str) -> None:
-    if name in REAL_GAPS:
-        pytest.xfail(REAL_GAPS[name])
     res = next(res for res in results if res.rendering.name == name)
     assert not res.wrong, f"{name}\n{report}"

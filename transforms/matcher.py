@@ -37,6 +37,15 @@ class RowMatch:
     how: str
     page_drops_blanks: bool = False
     """The page prints row labels with no values (`规章` then the next label): it drops empty cells."""
+    overflow: int = 0
+    """Values a text stream gave this row beyond its columns: the run holds other rows' values too."""
+    bare_before: int = 0
+    """Row labels printed just before this one without any values (their values went elsewhere, or were all blank)."""
+
+    @property
+    def positional(self) -> bool:
+        """Its values came from a text stream: they belong to the label only by their position after it."""
+        return any(c.stream for c in self.cells)
 
     @property
     def leading(self) -> bool:
@@ -53,6 +62,8 @@ class MatchResult:
     rows: list[RowMatch] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     section2_columns: set[str] = field(default_factory=set)
+    disordered: dict[str, str] = field(default_factory=dict)
+    """Sections whose text stream is not in row order, with the evidence (transforms/row_order.py)."""
 
     @property
     def template_version(self) -> str:
@@ -82,6 +93,7 @@ class _Matcher:
         self.run: list[Cell] = []
         self.by_metric: dict[str, RowMatch] = {}
         self.bare_rows = 0
+        self.bare_since_row = 0
 
     # --- stream events -------------------------------------------------
     def paragraph(self, paragraph: Paragraph) -> None:
@@ -112,6 +124,8 @@ class _Matcher:
             bare = match_label(self.label.text, frozenset({"row2", "row3"}))
             if bare and bare.how == "exact" and not bare.entry.context and bare.entry.target != "requests.other":
                 self.bare_rows += 1
+            if bare:
+                self.bare_since_row += 1
         self.label = cell
         match = match_label(cell.text, CONTEXT_KINDS)
         if match is None:
@@ -148,7 +162,7 @@ class _Matcher:
         if len(run) != SECTION4_WIDTH and not any(c.text.strip() for c in run):
             return
         targets = [(m.metric_id, None) for m in metrics().values() if m.section == "四"]
-        self._add(RowMatch("四", "行政复议、行政诉讼", run[0].ref, targets, run[: len(targets)], "position in the section 四 header"))
+        self._add(RowMatch("四", "行政复议、行政诉讼", run[0].ref, targets, run, "position in the section 四 header"))
         self.section = None  # one row of 15 numbers; later runs are not section 四 values
 
     def _section2(self, label: Cell, run: list[Cell]) -> None:
@@ -198,9 +212,19 @@ class _Matcher:
                 f"used its {len(cells)} values instead of the {len(previous.cells)} printed before the break"
                 + (f"; kept the first {width}" if len(cells) > width else "")
             )
+            self._overflow(previous, len(cells))
             previous.cells = cells[:width]  # a row never holds more cells than it has columns
         previous.label += collapse(label.text)
         return True
+
+    def _overflow(self, row: RowMatch, printed: int) -> None:
+        """A text stream gave a label more values than its row has columns: the stream is not in row
+        order there (pdftotext's reading order), so the section's positions prove nothing by themselves."""
+        if printed <= len(row.targets) or not any(c.stream for c in row.cells):
+            return
+        row.overflow = printed - len(row.targets)
+        self.result.disordered.setdefault(
+            row.section, f"row '{row.label[:16]}' at {row.label_ref} has {printed} values for {len(row.targets)} columns")
 
     def _unrecognised(self, label: Cell, run: list[Cell]) -> None:
         if any(c.text.strip() for c in run):
@@ -213,8 +237,10 @@ class _Matcher:
             return
         if len(row.cells) > len(row.targets):
             self.result.notes.append(f"{row.label_ref}: row '{row.label}' has {len(row.cells)} values for {len(row.targets)} columns; kept the first {len(row.targets)}")
+            self._overflow(row, len(row.cells))
             row.cells = row.cells[: len(row.targets)]
         self.by_metric[first_metric] = row
+        row.bare_before, self.bare_since_row = self.bare_since_row, 0
         self.result.rows.append(row)
 
 
