@@ -18,6 +18,7 @@ from gongkai.extract import extract_bytes  # noqa: E402
 from tests.fixturegen.crawler_render import generated_sources  # noqa: E402
 from tests.fixturegen.disorder import KINDS, render_out_of_order  # noqa: E402
 
+pytestmark = pytest.mark.slow  # ~20 s of extraction CPU (20 generated reports)
 SEED = 41
 N_DOCS = 4
 
