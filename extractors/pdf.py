@@ -1,8 +1,10 @@
 """PDF reader: prose as Paragraphs, ruled tables as span-expanded Grids, in reading order.
 
 Cheap first pass with pypdfium2 (text, Unicode-map errors, drawn rulings, images: a few
-ms per page) decides what each page needs. Only pages that hold tables pay for
-pdfplumber's table finder (~110 ms); prose pages are read from pdfium's text. Tables
+ms per page) decides what each page needs. Only pages that hold tables go to
+pdfplumber's table finder, fed with pdfium's characters and rulings (extractors.pdfium_objects;
+pdfminer parses the page, ~300 ms, only where pdfium cannot give its geometry); prose pages
+are read from pdfium's text. Tables
 drawn without rulings are rebuilt from word positions, scanned pages go to OCR when it
 is installed (extractors.ocr).
 """
@@ -21,6 +23,7 @@ from extractors.boxgrid import Box, Line, is_value
 from extractors.model import Cell, ExtractionError, Grid, Paragraph, ReadResult
 from extractors.pdf_repair import TablePages
 from extractors.pdf_tables import PAGE_NUMBER, Part, Stitched, continues, part_from_table, to_grid
+from extractors.pdfium_objects import PageObjects, font_descents, page_objects
 
 OCR_MERGE_GAP = 0.25
 GARBAGE_LIMIT = 0.3  # share of unreadable characters above which the text is useless
@@ -279,18 +282,28 @@ def _inside(c: dict, bbox: tuple[float, float, float, float], pad: float = 1.0) 
     return bbox[0] - pad <= cx <= bbox[2] + pad and bbox[1] - pad <= cy <= bbox[3] + pad
 
 
-def _table_page(ppage, scan: PageScan, expected: int) -> list[tuple[float, object]]:
+def _page_objects(ppage, page: pdfium.PdfPage, tp: pdfium.PdfTextPage) -> PageObjects:
+    """Characters and visible edges of a table page: from pdfium's parse when it reproduces what
+    pdfminer would give (extractors.pdfium_objects), else from pdfplumber (pdfminer reads the page)."""
+    objects = page_objects(page, tp, font_descents(ppage))
+    if objects is None:
+        visible = ppage.filter(_visible)
+        objects = PageObjects(visible.chars, visible.edges, visible.bbox)
+    return objects
+
+
+def _table_page(page: PageObjects, scan: PageScan, expected: int) -> list[tuple[float, object]]:
+    from pdfplumber.table import TableFinder, TableSettings
     from pdfplumber.utils import extract_words
 
-    page = ppage.filter(_visible)
     drop = _page_number_chars(page.chars, scan.height, expected)
     if drop:
-        page = page.filter(lambda o: o.get("object_type") != "char" or _key(o) not in drop)
+        page = page.without_chars(drop, _key)
     chars = page.chars
     items: list[tuple[float, object]] = []
     parts: list[Part] = []
-    settings = {"explicit_horizontal_lines": _closing_lines(page)}
-    for table in sorted(page.find_tables(settings), key=lambda t: t.bbox[1]):
+    settings = TableSettings.resolve({"explicit_horizontal_lines": _closing_lines(page)})
+    for table in sorted(TableFinder(page, settings).tables, key=lambda t: t.bbox[1]):  # type: ignore[arg-type]
         inside = [c for c in chars if _inside(c, table.bbox)]
         part = part_from_table(table, inside, scan.number, len(parts) + 1)
         if part is not None:
@@ -408,19 +421,21 @@ def read_pdf(data: bytes, name: str) -> ReadResult:
         if len(doc) == 0:
             raise ExtractionError("the PDF has no pages; download the file again")
         scans: list[PageScan] = []
+        pdf_pages: list[pdfium.PdfPage] = []
         textpages: list[pdfium.PdfTextPage] = []
         for i in range(len(doc)):
             try:
-                scan, _, tp = _scan(doc, i)
+                scan, pdf_page, tp = _scan(doc, i)
             except pdfium.PdfiumError as exc:
                 raise ExtractionError(f"damaged PDF: page {i + 1} cannot be read ({exc}); download the file again") from exc
             scans.append(scan)
+            pdf_pages.append(pdf_page)
             textpages.append(tp)
         _check_garbage(scans, warnings)
         offset = _page_offset(scans)
         ocr = _ocr_for(scans, warnings)
         pages: list[list[tuple[float, object]]] = []
-        for scan, tp in zip(scans, textpages):
+        for scan, pdf_page, tp in zip(scans, pdf_pages, textpages):
             expected = scan.number + offset
             if not scan.has_text:
                 if ocr is None:
@@ -430,7 +445,8 @@ def read_pdf(data: bytes, name: str) -> ReadResult:
                 items = _boxes_to_items(boxes, scan, expected)
                 warnings.append(f"p{scan.number}: read by OCR (no text layer); check the numbers")
             elif scan.needs_tables:
-                items = tables.read(scan.number, lambda ppage, scan=scan, expected=expected: _table_page(ppage, scan, expected))
+                items = tables.read(scan.number, lambda ppage, scan=scan, expected=expected, pdf_page=pdf_page, tp=tp:
+                                    _table_page(_page_objects(ppage, pdf_page, tp), scan, expected))
             else:
                 items = [(ln.top, ln) for ln in _drop_page_numbers(_pdfium_lines(scan, tp), scan, expected)]
             if any(isinstance(obj, tuple) for _, obj in items) and scan.has_text:
