@@ -19,6 +19,7 @@ from transforms.identity import identify
 from transforms.matcher import MatchResult, match_document
 from transforms.paragraph_tables import paragraphs_as_text
 from transforms.prose import ProseValue, prose_values
+from transforms.prose_counts import splitter_hints
 from transforms.pubdate import PubDateCandidate, document_candidates
 from transforms.regions import gazetteer
 from transforms.sections import SectionText, section_texts
@@ -124,7 +125,7 @@ def extract_read(document: dict, read: ReadResult, scope_code: str | None = None
     values, notes, short_rows = build_long_values(match)
     order_notes, short_rows = gate_positional(values, match, short_rows)
     notes.extend(order_notes)
-    notes.extend(solve_rows(values, short_rows))
+    notes.extend(solve_rows(values, short_rows, splitter_hints(read)))
     notes[:0] = [Note(None, None, "info", note) for note in match.notes + read.warnings]
     document["completeness"] = completeness(values)
     if document["completeness"] < 1:

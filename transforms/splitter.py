@@ -310,8 +310,13 @@ def _show(candidate: Candidate) -> str:
     return "|".join("?" if p is None else p.text for p in candidate)
 
 
-def solve_rows(values: list[LongValue], short_rows: list[RowMatch]) -> list[Note]:
-    """Fill the cells of short or glued rows where the text and the identities decide them (in place)."""
+Hints = dict[Key, tuple[float, str]]  # a cell's value as the report's prose states it, and the quote
+
+
+def solve_rows(values: list[LongValue], short_rows: list[RowMatch], hints: Hints | None = None) -> list[Note]:
+    """Fill the cells of short or glued rows where the text and the identities decide them (in place).
+
+    `hints` (transforms/prose_counts.py) may choose among the candidates the identities allow."""
     by_key = {(v.metric_id, v.applicant): v for v in values}
     notes: list[Note] = []
     rows: list[tuple[RowMatch, list[Key], list[Candidate]]] = []
@@ -340,9 +345,39 @@ def solve_rows(values: list[LongValue], short_rows: list[RowMatch]) -> list[Note
         for key in keys:
             fixed.pop(key, None)
     decided, used, how = _decide(fixed, rows, [MAX_WORK])
-    for (row, keys, _), candidates, row_decided, row_how in zip(rows, used, decided, how):
+    said = [""] * len(rows)
+    if hints:
+        decided, used, how, said = _with_hints(fixed, rows, decided, used, how, hints)
+    for (row, keys, _), candidates, row_decided, row_how, row_said in zip(rows, used, decided, how, said):
         notes.append(_write(row, keys, candidates, row_decided, row_how, by_key))
+        if row_said:
+            notes[-1].reason = notes[-1].reason.replace("every placement that satisfies the identities", "every placement that satisfies the identities and the prose") + f"; {row_said}"
     return notes
+
+
+def _with_hints(fixed, rows, decided, used, how, hints: Hints):
+    """Solve again with each open row's candidates narrowed to those the prose agrees with.
+
+    Only cells the identities left open are narrowed, and only to candidates that print the prose's
+    number there, so a printed value is never replaced. Prose that fits no candidate, or whose
+    candidates the identities then reject, is not used; the note says so."""
+    said, narrowed = [""] * len(rows), []
+    for r, ((row, keys, candidates), row_decided) in enumerate(zip(rows, decided)):
+        stated = {i: hints[key] for i, key in enumerate(keys) if key in hints}
+        if not stated or not any(row_decided is None or row_decided.get(keys[i]) is None for i in stated):
+            narrowed.append(candidates)
+            continue
+        quotes = ", ".join(f"'{quote}' for {cell_key_text(keys[i])}" for i, (_, quote) in stated.items())
+        agree = [c for c in candidates if all(c[i] is not None and c[i].value == value for i, (value, _) in stated.items())]
+        said[r] = f"the report's prose ({quotes}) {'chooses among the candidates' if agree else 'fits none of the candidates: not used'}"
+        narrowed.append(agree or candidates)
+    if not any(said) or all(n is c for n, (_, _, c) in zip(narrowed, rows)):
+        return decided, used, how, said
+    again = _decide(fixed, [(row, keys, c) for (row, keys, _), c in zip(rows, narrowed)], [MAX_WORK])
+    if not any(again[0]):  # the identities allow none of what the prose says
+        return decided, used, how, [s and "the report's prose fits no placement the identities allow: not used" for s in said]
+    decided_again, _, how_again = again  # the note keeps every candidate the text allows: the prose chose among them
+    return decided_again, used, how_again, said
 
 
 def _decide(fixed: dict[Key, float | str], rows, budget: list[int]) -> tuple[list[dict[Key, float | None] | None], list[list[Candidate]], list[str]]:
