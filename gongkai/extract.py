@@ -1,31 +1,29 @@
-"""One file in, one document's long rows, notes and checks out. No database involved."""
+"""One file in, one document's long rows, notes and checks out. No database involved.
+
+The readers and transforms are imported when a document is read, not with this module: the
+ingesting process needs only `Extraction` and the document row, and importing the whole pipeline
+there would delay starting the workers that do need it.
+"""
 from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from extractors.detect import detect_format
-from extractors.filemeta import file_meta
 from extractors.model import ExtractionError, Paragraph, ReadResult
-from extractors.registry import read_bytes
 from gongkai import EXTRACTOR_VERSION
 from gongkai.names import display_path, display_text, shown
-from transforms.catalog import metrics
-from transforms.chrome import strip_chrome
-from transforms.checks import CheckResult, run_checks
-from transforms.identity import identify
-from transforms.matcher import MatchResult, match_document
-from transforms.paragraph_tables import paragraphs_as_text
-from transforms.prose import ProseValue, prose_values
-from transforms.prose_counts import splitter_hints
-from transforms.pubdate import PubDateCandidate, document_candidates
-from transforms.regions import gazetteer
-from transforms.sections import SectionText, section_texts
-from transforms.row_order import gate_positional
-from transforms.rows import LongValue, Note, build_long_values
-from transforms.splitter import solve_rows
+
+if TYPE_CHECKING:
+    from transforms.checks import CheckResult
+    from transforms.matcher import MatchResult
+    from transforms.prose import ProseValue
+    from transforms.pubdate import PubDateCandidate
+    from transforms.rows import LongValue, Note
+    from transforms.sections import SectionText
 
 MIN_MATCHED_ROWS = 3
 
@@ -90,6 +88,9 @@ def quarantined(document: dict, reason: str) -> Extraction:
 
 
 def extract_bytes(path: Path, data: bytes, scope_code: str | None = None) -> Extraction:
+    from extractors.filemeta import file_meta
+    from extractors.registry import read_bytes
+
     document = base_document(path, data)
     try:
         read = read_bytes(data, shown(path))
@@ -103,6 +104,18 @@ def extract_bytes(path: Path, data: bytes, scope_code: str | None = None) -> Ext
 
 
 def extract_read(document: dict, read: ReadResult, scope_code: str | None = None) -> Extraction:
+    from transforms.checks import run_checks
+    from transforms.chrome import strip_chrome
+    from transforms.identity import identify
+    from transforms.matcher import match_document
+    from transforms.prose import prose_values
+    from transforms.prose_counts import splitter_hints
+    from transforms.pubdate import document_candidates
+    from transforms.row_order import gate_positional
+    from transforms.rows import Note, build_long_values
+    from transforms.sections import section_texts
+    from transforms.splitter import solve_rows
+
     name = Path(document["source"]).name
     full = strip_chrome(read)  # keeps empty paragraphs: the empty cells of a table printed as paragraphs
     read = ReadResult(full.format, [b for b in full.blocks if not (isinstance(b, Paragraph) and not b.text.strip())],
@@ -139,6 +152,9 @@ def _tables_as_paragraphs(full: ReadResult, read: ReadResult, match: MatchResult
     """No table structure (cells as <p>/<div>, a table pasted as paragraphs, a PDF without
     rulings): read the paragraphs (empty ones included) as text; kept only when that finds
     template rows."""
+    from transforms.matcher import match_document
+    from transforms.paragraph_tables import paragraphs_as_text
+
     again = paragraphs_as_text(full)
     if again is None:
         return read, match
@@ -157,6 +173,8 @@ def completeness(values: list[LongValue]) -> float:
 
 
 def _partial_note(values: list[LongValue]) -> str:
+    from transforms.catalog import metrics
+
     missing = [v for v in values if v.value_semantic == "missing"]
     sections = sorted({metrics()[v.metric_id].section for v in missing if v.metric_id in metrics()})
     return (
@@ -184,6 +202,8 @@ def _no_tables_reason(title: str | None, match) -> str:
 
 
 def _apply_region(document: dict, region) -> None:
+    from transforms.regions import gazetteer
+
     document.update(
         region_status=region.status, region_method=region.method, unit_type=region.unit_type,
         region_candidates=" ".join(region.candidates) if region.status == "ambiguous" else None,

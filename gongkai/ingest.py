@@ -14,19 +14,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from gongkai import EXTRACTOR_VERSION
-from gongkai.extract import Extraction
 from gongkai.names import display_path, shown
 from gongkai.osutil import sha256_file
 from gongkai.storage import AnyPath
 from gongkai.summary import Problem, group_key, group_lines, grouped, write_list
 from gongkai.walk import Skipped, walk
 from gongkai.workers import Job, Limits, extract_many, start_workers_early
-from warehouse.assessment import rebuild_assessment
 from warehouse.corrections import apply_corrections, corrections_file, needs_publish, replacement_files
-from warehouse.cross_checks import rebuild_cross_checks
-from warehouse.load import ensure_dimensions, known_documents, load_extractions, record_sources, update_supersession
 from warehouse.store import read_with, staged
+
+if TYPE_CHECKING:
+    from gongkai.extract import Extraction
 
 BATCH = 200
 PAUSE_ENV = "GONGKAI_TEST_PAUSE_BEFORE_PUBLISH"
@@ -138,6 +139,11 @@ def ingest(
         return summary  # nothing new: the published warehouse stays as it is, untouched
     if todo and extract is extract_many:
         start_workers_early()  # the workers warm up while the warehouse copy is prepared
+    # imported once the workers are starting: they warm up on another core meanwhile
+    from warehouse.assessment import rebuild_assessment
+    from warehouse.cross_checks import rebuild_cross_checks
+    from warehouse.load import ensure_dimensions, load_extractions, record_sources, update_supersession
+
     with staged(Path(db)) as con:
         ensure_dimensions(con)
         done = 0
@@ -195,7 +201,11 @@ def _write_order(jobs: list[Job]) -> dict[str, int]:
 
 
 def _known(db: Path) -> dict[str, tuple[str, set[str]]]:
-    return read_with(db, known_documents) if db.exists() else {}
+    if not db.exists():
+        return {}
+    from warehouse.load import known_documents
+
+    return read_with(db, known_documents)
 
 
 def _corrections_changed(db: Path, corrections: Path) -> bool:

@@ -84,15 +84,23 @@ WARM_UP = (
 )
 
 
+_warm = False
+
+
 def _warm_up() -> None:
     """Load the reference data (gazetteer, label maps, rules) before the first document, so that a
     document's time limit measures the document, not the worker's start-up. The forkserver runs it
     once (gongkai.warm_up) and every worker forked from it starts warm; the reader of a format is
-    imported before the first document of that format (see _import_reader)."""
+    imported before the first document of that format (see _import_reader). A worker forked warm
+    does not read the warm-up report again."""
+    global _warm
+    if _warm:
+        return
     try:
         extract_bytes(Path("warm-up.txt"), WARM_UP.encode())
     except Exception:  # noqa: BLE001 - a warm-up failure shows again, with a reason, on the first document
         pass
+    _warm = True
 
 
 def _import_reader(data: bytes) -> None:

@@ -22,7 +22,7 @@ def test_bench_quick_prints_ratios_and_writes_results(tmp_path):
         ratio_1, ratio_2 = float(cells[2]), float(cells[5])
         assert ratio_1 > 0 and ratio_2 > 0
     assert "| no-change re-run" in proc.stdout
-    assert re.search(r"^\| an existing warehouse \| \d+\.\d\d \|$", proc.stdout, re.M), proc.stdout
+    assert re.search(r"^\| an existing warehouse \| \d+\.\d\d \| \d+\.\d\d \| \d+\.\d\d \|$", proc.stdout, re.M), proc.stdout
     assert re.search(r"^\| one small text report into a new warehouse < 1.5 s \| [\d.]+ s .*\| (met|\*\*missed\*\*) \|$", proc.stdout, re.M)
     assert re.search(r"^\| docx \| 4 \| [\d.]+ \| [\d.]+ \| [\d.]+ \| 1 \|$", proc.stdout, re.M), proc.stdout
     assert "A publish with nothing new" in proc.stdout

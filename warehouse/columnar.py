@@ -43,10 +43,9 @@ def _json_value(value: Any) -> Any:
 
 
 def column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
-    rows = con.execute(
-        f"SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = {literal(table)} "
-        "AND schema_name = 'main' ORDER BY column_index").fetchall()
-    return dict(rows)
+    """The table's columns and SQL types, in order. pragma_table_info reads one table; duckdb_columns()
+    would bind every view of the warehouse first (20x the time, paid once per inserted table)."""
+    return dict(con.execute(f"SELECT name, type FROM pragma_table_info({literal(table)})").fetchall())
 
 
 def insert_columns(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, list]) -> None:

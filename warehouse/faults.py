@@ -187,14 +187,15 @@ def check_space(db: Path, staging: Path) -> None:
         raise no_space(db, needed, free)
 
 
-def copy_aside(db: Path, staging: Path) -> None:
-    """Copy the published file to the staging name; a partial copy never stays behind."""
+def copy_aside(db: Path, staging: Path, source: Path | None = None) -> None:
+    """Copy the published file (or `source`, for a new warehouse) to the staging name; a partial copy
+    never stays behind."""
     try:
-        shutil.copyfile(db, staging)
+        shutil.copyfile(source or db, staging)
     except OSError as exc:
         staging.unlink(missing_ok=True)
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise no_space(db, db.stat().st_size + SPACE_MARGIN_BYTES, shutil.disk_usage(staging.parent).free) from None
+            raise no_space(db, (source or db).stat().st_size + SPACE_MARGIN_BYTES, shutil.disk_usage(staging.parent).free) from None
         raise
 
 

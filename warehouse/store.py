@@ -98,6 +98,12 @@ def staged(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         check_space(db_path, staging)
         if db_path.exists():
             copy_aside(db_path, staging)
+        else:
+            from warehouse.template import empty_warehouse  # a new warehouse: a copy of the cached empty one
+
+            empty = empty_warehouse()
+            if empty is not None:
+                copy_aside(db_path, staging, source=empty)
         con = None
         try:
             con = duckdb.connect(str(staging))
