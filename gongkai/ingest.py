@@ -24,7 +24,7 @@ from gongkai.summary import Problem, group_key, group_lines, grouped, write_list
 from gongkai.walk import Skipped, walk
 from gongkai.workers import Job, Limits, extract_many, start_workers_early
 from warehouse.corrections import apply_corrections, corrections_file, needs_publish, replacement_files
-from warehouse.store import read_with, staged
+from warehouse.store import file_identity, read_with, staged
 
 if TYPE_CHECKING:
     from gongkai.extract import Extraction
@@ -104,6 +104,7 @@ def ingest(
     """`extract` turns the new files into Extractions; the nightly flow passes one that runs on a Dask cluster."""
     summary = IngestSummary(db=Path(db))
     started = datetime.now(timezone.utc).replace(tzinfo=None)
+    opened = file_identity(Path(db))
     known = _known(Path(db))
     corrections = corrections_file()
     paths = [*paths, *replacement_files(corrections)]  # files attached in `gongkai review` come in with every run
@@ -144,7 +145,7 @@ def ingest(
     from warehouse.cross_checks import rebuild_cross_checks
     from warehouse.load import ensure_dimensions, load_extractions, record_sources, update_supersession
 
-    with staged(Path(db)) as con:
+    with staged(Path(db), opened=opened) as con:  # the file _known just opened is not opened again
         ensure_dimensions(con)
         done = 0
         order = _write_order(todo)

@@ -84,16 +84,28 @@ def refresh_stored_marts(con: duckdb.DuckDBPyConnection, replace: bool = True) -
             con.execute(f"INSERT INTO {table} SELECT * FROM {view}")
 
 
+def file_identity(db_path: Path) -> tuple[int, int, int, int] | None:
+    """Which file is published now (device, inode, size, modification time), or None if there is none."""
+    try:
+        st = Path(db_path).stat()
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
 @contextmanager
-def staged(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-write connection to a private copy; published only if the block completes."""
+def staged(db_path: Path, opened: tuple[int, int, int, int] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection to a private copy; published only if the block completes.
+
+    `opened`: the file_identity() of the warehouse the caller has just opened read-only; when the
+    published file is still that one, it is not opened again to check for a lock or damage."""
     db_path = Path(db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     with writer_lock(db_path):
         _remove_stale_staging(db_path)
         staging = db_path.with_name(f"{db_path.name}{STAGING_MARK}{os.getpid()}")
         staging.unlink(missing_ok=True)
-        if db_path.exists():
+        if db_path.exists() and (opened is None or file_identity(db_path) != opened):
             waiting(db_path, lambda: duckdb.connect(str(db_path), read_only=True).close())  # an open read-write connection, damage
         check_space(db_path, staging)
         if db_path.exists():
