@@ -38,6 +38,9 @@ class Cell:
 class Grid:
     rows: list[list[Cell]]
     ref: str = ""
+    by_position: str = ""
+    """Why its cells are placed by position only (a PDF table rebuilt from word positions: no rulings,
+    blank cells invisible); transforms/row_order.py keeps such rows only where the identities confirm them."""
 
 
 @dataclass

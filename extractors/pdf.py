@@ -382,7 +382,7 @@ def _fallback_grid(page: int, n: int, table: boxgrid.Table) -> Grid:
         [Cell(text, f"p{page}/t{n}/r{r + 1}/c{c + 1}", r, c) for c, text in enumerate(row)]
         for r, row in enumerate(table.rows)
     ]
-    return Grid(rows, f"p{page}/t{n}")
+    return Grid(rows, f"p{page}/t{n}", by_position=f"p{page}: a table without ruling lines rebuilt from word positions")
 
 
 def _assemble(pages: list[list[tuple[float, object]]], page_numbers: list[int]) -> list[object]:

@@ -64,4 +64,28 @@ def test_in_order_text_is_not_gated(sources) -> None:
     for item in src.items:
         lines.extend([item.text] if hasattr(item, "text") else item.cells)
     ex = extract_bytes(Path(f"{src.name}.inorder.txt"), ("\n".join(lines) + "\n").encode("utf-8"))
-    assert not [n for n in ex.notes if "not in row order" in n.reason]
+    assert not [n for n in ex.notes if "not in row order" in n.reason or "by position only" in n.reason]
+
+
+def test_a_pdf_table_rebuilt_from_word_positions_is_gated_the_same_way() -> None:
+    """A PDF page without rulings (淮安 p5, a single page: no title, so read up to the gate): its values
+    are placed by x position only, blank cells have no words; what is kept equals the real report's
+    truth, the rest is NULL with a note."""
+    from conftest import read_truth
+    from extractors.registry import read_bytes
+    from transforms.matcher import match_document
+    from transforms.row_order import gate_positional
+    from transforms.rows import build_long_values
+
+    root = Path(__file__).resolve().parent
+    path = root / "fixtures" / "pdf" / "huaian-p5-unruled.pdf"
+    match = match_document(read_bytes(path.read_bytes(), path.name))
+    assert match.disordered, "the rebuilt table is not marked as placed by position"
+    values, _, short_rows = build_long_values(match)
+    printed = sum(1 for v in values if v.value is not None)
+    notes, _ = gate_positional(values, match, short_rows)
+    truth = read_truth(root / "real" / "huaian-city-2024.truth.csv")
+    got = {(v.metric_id, v.applicant): v.value for v in values if v.value is not None}
+    assert 0 < len(got) <= printed
+    assert not {k: (v, truth.get(k)) for k, v in got.items() if truth.get(k) is None or abs(v - truth[k]) > 1e-6}
+    assert all("placed by position only" in n.reason for n in notes)

@@ -106,7 +106,7 @@ def strip_chrome(read: ReadResult) -> ReadResult:
                 blocks.append(Paragraph(text, block.ref))
             continue
         rows = [[_clean_cell(cell, meta) for cell in row] for row in block.rows]
-        blocks.append(Grid(rows, block.ref))
+        blocks.append(Grid(rows, block.ref, block.by_position))
     return ReadResult(read.format, blocks, read.warnings, meta)
 
 

@@ -39,13 +39,15 @@ class RowMatch:
     """The page prints row labels with no values (`规章` then the next label): it drops empty cells."""
     overflow: int = 0
     """Values a text stream gave this row beyond its columns: the run holds other rows' values too."""
+    by_position: bool = False
+    """Its cells were placed by their position on a page without rulings (Grid.by_position)."""
     bare_before: int = 0
     """Row labels printed just before this one without any values (their values went elsewhere, or were all blank)."""
 
     @property
     def positional(self) -> bool:
         """Its values came from a text stream: they belong to the label only by their position after it."""
-        return any(c.stream for c in self.cells)
+        return self.by_position or any(c.stream for c in self.cells)
 
     @property
     def leading(self) -> bool:
@@ -94,6 +96,7 @@ class _Matcher:
         self.by_metric: dict[str, RowMatch] = {}
         self.bare_rows = 0
         self.bare_since_row = 0
+        self.by_position = ""  # the current grid's cells are placed by position only (why)
 
     # --- stream events -------------------------------------------------
     def paragraph(self, paragraph: Paragraph) -> None:
@@ -107,6 +110,7 @@ class _Matcher:
             self.columns2, self.columns2_used, self.label = [], False, None
 
     def grid(self, grid: Grid) -> None:
+        self.by_position = grid.by_position
         for row in grid.rows:
             for cell in row:
                 if cell.is_span_copy:
@@ -224,7 +228,7 @@ class _Matcher:
             return
         row.overflow = printed - len(row.targets)
         self.result.disordered.setdefault(
-            row.section, f"row '{row.label[:16]}' at {row.label_ref} has {printed} values for {len(row.targets)} columns")
+            row.section, f"row '{row.label[:16]}' at {row.label_ref} has {printed} values for {len(row.targets)} columns: the text is not in row order")
 
     def _unrecognised(self, label: Cell, run: list[Cell]) -> None:
         if any(c.text.strip() for c in run):
@@ -241,6 +245,9 @@ class _Matcher:
             row.cells = row.cells[: len(row.targets)]
         self.by_metric[first_metric] = row
         row.bare_before, self.bare_since_row = self.bare_since_row, 0
+        if self.by_position:
+            row.by_position = True
+            self.result.disordered.setdefault(row.section, self.by_position)
         self.result.rows.append(row)
 
 

@@ -15,6 +15,10 @@ section:
   otherwise its cells are NULL. An identity broken only by cells the text places is the report's
   finding, as everywhere else; one broken by positional rows NULLs them, since which is wrong is unknown.
 
+A PDF table without ruling lines, rebuilt from word positions (extractors/pdf.py), is the same case:
+its blank cells have no words, so a value's column is known only from its x position (Grid.by_position);
+its sections are gated the same way.
+
 Each NULLed row gets a note saying why. A wrong number is worse than a missing one.
 """
 from __future__ import annotations
@@ -38,7 +42,7 @@ def gate_positional(values: list[LongValue], match: MatchResult, short_rows: lis
     by_key = {(v.metric_id, v.applicant): v for v in values}
     suspect = [r for r in match.rows if r.section in match.disordered and r.positional and all(t in by_key for t in r.targets)]
     notes: list[Note] = []
-    why = {section: f"section {section}'s text is not in row order ({evidence})" for section, evidence in match.disordered.items()}
+    why = {section: f"section {section}'s values are placed by position only ({evidence})" for section, evidence in match.disordered.items()}
     for row in suspect:
         before = _previous(match, row)
         if row.overflow and before is not None:
