@@ -94,8 +94,9 @@ def _chars(tp: pdfium.PdfTextPage, height: float, descents: set[float]) -> list[
     raw = tp.raw
     matrix = pdfium_c.FS_MATRIX()
     x, y = ctypes.c_double(), ctypes.c_double()
-    box = pdfium_c.FS_RECTF()
-    font_descent: dict[int, float | None] = {}
+    box, value = pdfium_c.FS_RECTF(), ctypes.c_float()
+    box_ref, value_ref, x_ref, y_ref = ctypes.byref(box), ctypes.byref(value), ctypes.byref(x), ctypes.byref(y)
+    resolved: dict[float, float | None] = {}  # pdfium's descent of a font -> pdfminer's
     out: list[dict] = []
     for i in range(tp.count_chars()):
         if pdfium_c.FPDFText_IsGenerated(raw, i):
@@ -110,16 +111,17 @@ def _chars(tp: pdfium.PdfTextPage, height: float, descents: set[float]) -> list[
             return None
         if matrix.b != 0 or matrix.c != 0 or matrix.a <= 0 or matrix.d <= 0:
             return None  # rotated, skewed or mirrored text
-        font = pdfium_c.FPDFTextObj_GetFont(obj)
-        key = ctypes.cast(font, ctypes.c_void_p).value or 0
-        if key not in font_descent:
-            font_descent[key] = _descent(font, descents)
-        descent = font_descent[key]
+        if not pdfium_c.FPDFFont_GetDescent(pdfium_c.FPDFTextObj_GetFont(obj), 1000.0, value_ref):
+            return None
+        d = value.value
+        if d not in resolved:
+            resolved[d] = _descent(d, descents)
+        descent = resolved[d]
         if descent is None:
             return None
         size = pdfium_c.FPDFText_GetFontSize(raw, i) * matrix.d
-        pdfium_c.FPDFText_GetCharOrigin(raw, i, x, y)
-        pdfium_c.FPDFText_GetLooseCharBox(raw, i, ctypes.byref(box))
+        pdfium_c.FPDFText_GetCharOrigin(raw, i, x_ref, y_ref)
+        pdfium_c.FPDFText_GetLooseCharBox(raw, i, box_ref)
         bottom = height - (y.value + descent * size / 1000)
         top = bottom - size
         out.append({"object_type": "char", "text": chr(code), "x0": box.left, "x1": box.right,
@@ -128,15 +130,11 @@ def _chars(tp: pdfium.PdfTextPage, height: float, descents: set[float]) -> list[
     return out
 
 
-def _descent(font, descents: set[float]) -> float | None:
-    """The font's descent as pdfminer takes it (per 1000 units of font size), or None if unknown.
+def _descent(d: float, descents: set[float]) -> float | None:
+    """pdfminer's descent (per 1000 units of font size) for a font pdfium gives descent `d`, or None.
 
     pdfium reports the descriptor's /Descent when it is negative, and otherwise one it computes
     from the glyphs, where pdfminer takes 0."""
-    value = ctypes.c_float()
-    if not pdfium_c.FPDFFont_GetDescent(font, ctypes.c_float(1000.0), ctypes.byref(value)):
-        return None
-    d = float(value.value)
     for known in descents:
         if known < 0 and abs(known - d) < 0.01:
             return known
