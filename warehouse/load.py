@@ -11,6 +11,7 @@ from gongkai.paths import ADMIN_DIVISIONS, DATA, TEMPLATE
 from warehouse.columnar import insert_columns, literal, rows_to_columns
 from warehouse.dimensions import refresh_dimensions
 from warehouse.pubdates import fetch_of, pubdate_rows, refresh_published_on
+from warehouse.stored import assign_doc_keys
 
 DOCUMENT_COLUMNS = [
     "document_id", "sha256", "source", "format", "size_bytes", "title", "unit", "unit_type", "unit_key",
@@ -64,6 +65,7 @@ def load_extractions(con: duckdb.DuckDBPyConnection, extractions: list[Extractio
     insert_columns(con, "fact_note", _facts(extractions, "notes", ["document_id", "metric_id", "applicant", "action", "reason"]))
     insert_columns(con, "fact_prose", _facts(extractions, "prose", ["document_id", "metric_id", "applicant", "value", "quote", "source_ref"]))
     insert_columns(con, "fact_section", _facts(extractions, "sections", ["document_id", "section", "chars", "text"]))
+    assign_doc_keys(con)
     _load_pubdates(con, extractions)
     record_sources(con, [(e.document["document_id"], e.document["source"], e.document["ingested_at"]) for e in extractions])
 

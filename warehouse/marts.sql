@@ -90,12 +90,12 @@ WHERE c.latest = 1;
 -- (warehouse/store.py), so mart_unit_year and the marts built on it stay fast at national scale.
 CREATE OR REPLACE VIEW mart_unit_year_live AS
 WITH cells AS (
-    SELECT v.document_id, m.sort_order AS measure_no, v.value, v.value_semantic IN ('number', 'zero', 'inferred', 'corrected') AS counted
+    SELECT v.doc_key, m.sort_order AS measure_no, v.value, v.value_semantic IN ('number', 'zero', 'inferred', 'corrected') AS counted
     FROM fact_value v
     JOIN mart_measures m ON m.metric_id = v.metric_id AND coalesce(m.applicant, '') = coalesce(v.applicant, '')
-    WHERE v.document_id IN (SELECT document_id FROM dim_document WHERE status = 'loaded')
+    WHERE v.doc_key IN (SELECT doc_key FROM dim_document WHERE status = 'loaded')
 ), wide AS (
-    SELECT document_id,
+    SELECT doc_key,
            CASE WHEN bool_and(counted) FILTER (WHERE measure_no = 0) THEN CAST(sum(value) FILTER (WHERE measure_no = 0) AS BIGINT) END AS received_total,
            CASE WHEN bool_and(counted) FILTER (WHERE measure_no = 1) THEN CAST(sum(value) FILTER (WHERE measure_no = 1) AS BIGINT) END AS received_natural_person,
            CASE WHEN bool_and(counted) FILTER (WHERE measure_no = 2) THEN CAST(sum(value) FILTER (WHERE measure_no = 2) AS BIGINT) END AS received_organisations,
@@ -126,7 +126,7 @@ WITH cells AS (
            CASE WHEN bool_and(counted) FILTER (WHERE measure_no = 27) THEN CAST(sum(value) FILTER (WHERE measure_no = 27) AS BIGINT) END AS penalties_decisions,
            CASE WHEN bool_and(counted) FILTER (WHERE measure_no = 28) THEN CAST(sum(value) FILTER (WHERE measure_no = 28) AS BIGINT) END AS enforcement_decisions,
            CASE WHEN bool_and(counted) FILTER (WHERE measure_no = 29) THEN CAST(sum(value) FILTER (WHERE measure_no = 29) AS DECIMAL(18, 2)) END AS fees_amount
-    FROM cells GROUP BY document_id
+    FROM cells GROUP BY doc_key
 ), failed AS (
     SELECT document_id, count(*) FILTER (WHERE passed = false) AS failed_checks
     FROM fact_check GROUP BY document_id
@@ -136,10 +136,10 @@ WITH cells AS (
 SELECT d.unit_key, d.unit, d.unit_type, d.year, d.document_id, d.template_version,
        d.region_code, r.level AS region_level, CASE WHEN r.level = 'township' THEN r.name END AS township,
        r.county_code, r.county, r.city_code, r.city, r.province_code, r.province,
-       w.* EXCLUDE (document_id),
+       w.* EXCLUDE (doc_key),
        coalesce(f.failed_checks, 0) AS failed_checks
 FROM wide w
-JOIN dim_document d USING (document_id)
+JOIN dim_document d USING (doc_key)
 LEFT JOIN dim_region r USING (region_code)
 LEFT JOIN failed f USING (document_id);
 

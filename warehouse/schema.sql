@@ -179,3 +179,8 @@ ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS completeness DOUBLE;
 
 -- Kind of a township-level division (data/assessment/region_kinds.csv); NULL above township level.
 ALTER TABLE dim_region ADD COLUMN IF NOT EXISTS kind VARCHAR;
+
+-- The document's dense integer key inside this warehouse (warehouse/stored.py): values join their
+-- document on it; added to older warehouses in place and filled at the next publish.
+ALTER TABLE dim_document ADD COLUMN IF NOT EXISTS doc_key INTEGER;
+ALTER TABLE fact_value ADD COLUMN IF NOT EXISTS doc_key INTEGER;

@@ -18,6 +18,7 @@ import duckdb
 from gongkai.errors import WarehouseBusy  # noqa: F401 - re-exported: callers catch it from here
 from gongkai.osutil import pid_alive
 from warehouse.faults import check_space, copy_aside, keep_previous, translate, waiting, writer_lock
+from warehouse.stored import STORED_MARTS, refresh_stored_marts  # noqa: F401 - STORED_MARTS re-exported
 
 SCHEMA = Path(__file__).with_name("schema.sql")
 VIEWS = Path(__file__).with_name("views.sql")
@@ -65,23 +66,6 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> bool:
 def record_schema(con: duckdb.DuckDBPyConnection) -> None:
     """After the comments are applied: the next staged run may skip apply_schema."""
     con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES ('schema', '" + schema_fingerprint() + "')")
-
-
-STORED_MARTS = {"mart_unit_year_table": "mart_unit_year_live", "mart_yoy_table": "mart_yoy_live",
-                "mart_assessment_score_table": "mart_assessment_score_live", "mart_league_table": "mart_league_live"}
-"""Marts stored at every publish (table: the view it is computed from), in this order (mart_yoy_live reads
-mart_unit_year), because computing them per query is too slow at national scale."""
-
-
-def refresh_stored_marts(con: duckdb.DuckDBPyConnection, replace: bool = True) -> None:
-    """Store the marts that are costly to compute, once per publish rather than once per query.
-    replace=False refills the existing tables in place, which keeps their comments."""
-    for table, view in STORED_MARTS.items():
-        if replace:
-            con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {view}")
-        else:
-            con.execute(f"DELETE FROM {table}")
-            con.execute(f"INSERT INTO {table} SELECT * FROM {view}")
 
 
 def file_identity(db_path: Path) -> tuple[int, int, int, int] | None:
