@@ -35,6 +35,7 @@ FIXED_NEW_TARGET_S = 1.5
 LIBRARY_TARGET = 0.6
 LIBRARY_DOCS = 40
 PUBLISH_TARGET = 3
+BACKFILL_REPORTS = 250_000 * 7
 FLOOR_NAMES = {"pdf": "pdfplumber extract_tables, every page", "docx": "python-docx open + every table cell",
                "html": "lxml.html parse", "txt": "read + decode"}
 
@@ -67,7 +68,7 @@ def measure(kind: str, workers: int, paths: list[Path]) -> dict:
 
 
 def bench_format(fmt: str, paths: list[Path]) -> dict:
-    row = {"format": fmt, "docs": len(paths)}
+    row = {"format": fmt, "docs": len(paths), "cpu": measure("cpu", 1, paths)}
     for workers in (1, 2):
         ours, floor = measure("ours", workers, paths), measure("floor", workers, paths)
         row[f"ours_{workers}"] = ours
@@ -234,6 +235,19 @@ def report(res: dict) -> str:
             f"{d / r['ours_2']['seconds']:.1f} | {d / r['floor_2']['seconds']:.1f} | {r['ratio_2']:.2f} | "
             f"{r['ours_1']['peak_rss_mb']:.0f} / {r['ours_2']['peak_rss_mb']:.0f} | "
             f"{r['floor_1']['peak_rss_mb']:.0f} / {r['floor_2']['peak_rss_mb']:.0f} | {FLOOR_NAMES[r['format']]} |")
+    lines += ["", "## Reports per core-hour (for the backfill estimate in docs/operations.md)", "",
+              "CPU time of our extraction per document, in one process (`benchmarks/measure.py cpu`): "
+              "what one core spends per report, much less sensitive to other load than wall time.", "",
+              "| format | docs | CPU s per report | reports per core-hour |", "|---|---:|---:|---:|"]
+    for r in res["formats"]:
+        c = r["cpu"]
+        lines.append(f"| {r['format']} | {c['docs']} | {c['cpu_per_doc_s']:.3f} | {c['reports_per_core_hour']:,.0f} |")
+    pdf = next((r["cpu"] for r in res["formats"] if r["format"] == "pdf"), None)
+    if pdf:
+        hours = BACKFILL_REPORTS / pdf["reports_per_core_hour"]
+        lines += ["", f"National backfill, {BACKFILL_REPORTS:,} reports (~250,000 units x 7 years), all as text-layer PDFs "
+                  f"(the slowest common input): **{hours:,.0f} core-hours** of extraction, e.g. {hours / 32:.1f} hours on 32 cores "
+                  "(scans with OCR come on top; see docs/operations.md)."]
     failed = sum(r["ours_1"]["failed"] for r in res["formats"])
     if failed:
         lines += ["", f"{failed} documents were quarantined by our extraction (they still count in the time)."]

@@ -26,6 +26,12 @@ def test_bench_quick_prints_ratios_and_writes_results(tmp_path):
     assert re.search(r"^\| one small text report into a new warehouse < 1.5 s \| [\d.]+ s .*\| (met|\*\*missed\*\*) \|$", proc.stdout, re.M)
     assert re.search(r"^\| docx \| 4 \| [\d.]+ \| [\d.]+ \| [\d.]+ \| 1 \|$", proc.stdout, re.M), proc.stdout
     assert "A publish with nothing new" in proc.stdout
+    assert re.search(r"^\| rebuild_cross_checks \| \d+\.\d \|$", proc.stdout, re.M), proc.stdout   # publish steps timed
+    targets = proc.stdout.split("## Targets", 1)[1]
+    for target in ("one small text report into an existing warehouse", "docx: whole ingest of 4 docs",
+                   "national publish with nothing new <= 3x copying", "national publish with nothing new does not grow",
+                   "national mart queries < 1 s", "object storage: tests/test_object_storage.py"):
+        assert re.search(rf"^\| {re.escape(target)}.*\| (met|\*\*missed\*\*|n/a) \|$", targets, re.M), (target, targets)
     assert re.search(r"mart_unit_year .*\| \d+\.\d{3} \|", proc.stdout), proc.stdout
     text = results.read_text(encoding="utf-8")
     assert text.startswith("# Benchmark results") and "## Machine" in text and "cores" in text
