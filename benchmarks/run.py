@@ -365,10 +365,11 @@ def targets(res: dict) -> list[tuple[str, str, bool | None]]:
                         b["publish_s"] <= PUBLISH_TARGET * b["copy_s"]))
             out.append(("national publish with nothing new does not grow the file",
                         f"{b['db_mb_before']:.0f} MB -> {b['db_mb']:.0f} MB", b["db_mb"] <= b["db_mb_before"] * 1.01 + 1))
-        times = [q["median_s"] for q in nat["queries"]]
+        times = [q["median_s"] for q in nat["queries"] if "(computed at publish)" not in q["query"]]
         worst = max((t for t in times if t is not None), default=None)
         ok = all(t is not None and t < QUERY_TARGET_S for t in times)
-        out.append((f"national mart queries < {QUERY_TARGET_S:g} s each (share {nat['share']:g})",
+        out.append((f"national queries an analyst runs < {QUERY_TARGET_S:g} s each (share {nat['share']:g}; "
+                    "not the `_live` definitions a publish stores)",
                     f"slowest {worst:.2f} s; {sum(1 for t in times if t is not None and t < QUERY_TARGET_S)}/{len(times)} under",
                     ok))
     return out

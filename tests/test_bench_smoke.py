@@ -30,7 +30,7 @@ def test_bench_quick_prints_ratios_and_writes_results(tmp_path):
     targets = proc.stdout.split("## Targets", 1)[1]
     for target in ("one small text report into an existing warehouse", "docx: whole ingest of 4 docs",
                    "national publish with nothing new <= 3x copying", "national publish with nothing new does not grow",
-                   "national mart queries < 1 s", "object storage: tests/test_object_storage.py"):
+                   "national queries an analyst runs < 1 s", "object storage: tests/test_object_storage.py"):
         assert re.search(rf"^\| {re.escape(target)}.*\| (met|\*\*missed\*\*|n/a) \|$", targets, re.M), (target, targets)
     assert re.search(r"mart_unit_year .*\| \d+\.\d{3} \|", proc.stdout), proc.stdout
     text = results.read_text(encoding="utf-8")

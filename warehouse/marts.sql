@@ -320,7 +320,9 @@ LEFT JOIN missing m ON m.county_code = s.county_code AND m.year = s.year;
 
 -- Data quality: check results of current reports by region (county, city, province), year and rule.
 -- Row counts are check results (one per report × rule × column); documents_* count reports.
-CREATE OR REPLACE VIEW mart_quality AS
+-- Computed here as mart_quality_live; every publish whose inputs changed stores it as the table
+-- mart_quality_table (warehouse/stored.py): tens of millions of check results at national scale.
+CREATE OR REPLACE VIEW mart_quality_live AS
 WITH checks AS (
     SELECT c.document_id, c.check_id, c.passed, d.year, r.county_code, r.city_code, r.province_code
     FROM fact_check c
@@ -342,3 +344,6 @@ WITH checks AS (
 SELECT r.level, r.rollup_code AS region_code, g.name AS region_name, g.city_code, g.city, g.province_code, g.province,
        r.* EXCLUDE (level, rollup_code)
 FROM rolled r JOIN dim_region g ON g.region_code = r.rollup_code;
+
+CREATE TABLE IF NOT EXISTS mart_quality_table AS SELECT * FROM mart_quality_live LIMIT 0;
+CREATE OR REPLACE VIEW mart_quality AS SELECT * FROM mart_quality_table;

@@ -17,6 +17,7 @@ import duckdb
 from warehouse.columnar import column_types, literal
 
 STORED_MARTS = {"mart_unit_year_table": "mart_unit_year_live", "mart_yoy_table": "mart_yoy_live",
+                "mart_quality_table": "mart_quality_live",
                 "mart_assessment_score_table": "mart_assessment_score_live", "mart_league_table": "mart_league_live"}
 """Marts stored at every publish (table: the view it is computed from), in this order (mart_yoy_live reads
 mart_unit_year), because computing them per query is too slow at national scale."""
