@@ -24,6 +24,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from gongkai.filecache import compile_regex
 from extractors.model import Block, Cell, Grid, Paragraph
 from extractors.pdf_tables import PAGE_NUMBER
 from transforms.catalog import label_entries
@@ -55,7 +56,7 @@ def _label_pattern() -> re.Pattern[str]:
     """Every template label, longest first, tolerant of spaces, brackets and punctuation inside it."""
     keys = sorted({e.key for e in label_entries() if e.key}, key=len, reverse=True)
     alternatives = [_SEP.join(re.escape(ch) for ch in key) for key in keys]
-    return re.compile(rf"(?P<num>{_NUMBERING})?(?P<label>{'|'.join(alternatives)})|(?P<number>{_NUMBER})")
+    return compile_regex(rf"(?P<num>{_NUMBERING})?(?P<label>{'|'.join(alternatives)})|(?P<number>{_NUMBER})")
 
 
 @lru_cache(maxsize=1)

@@ -11,20 +11,26 @@ A unit that is a division's name plus a government suffix is that government; an
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
+from pathlib import Path
+from typing import NamedTuple
 
+from gongkai.filecache import cached
 from gongkai.paths import ADMIN_DIVISIONS, DATA
 
 ALIASES_CSV = DATA / "regions" / "aliases.csv"
+DIVISION_FILES = ("provinces.csv", "cities.csv", "areas.csv", "streets.csv")
 MAX_NAME_CHARS = 16
 GOVERNMENT_SUFFIXES = ("人民政府", "政府", "管委会", "管理委员会", "党工委管委会", "党工委、管委会", "办事处", "街道办事处")
 PLACEHOLDER_CITIES = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 
 
-@dataclass(frozen=True)
-class Division:
+class Division(NamedTuple):
+    """A tuple, so the gazetteer's 44,000 of them are cheap to make from the cache (gongkai/filecache.py)."""
+
     code: str
     name: str
     level: str  # township | county | city | province
@@ -51,11 +57,30 @@ class Alias:
     note: str
 
 
+class Divisions(Mapping[str, Division]):
+    """code -> Division, each made when asked for: making all 44,000 at load costs more than reading them."""
+
+    def __init__(self, rows: dict[str, tuple[str | None, ...]]) -> None:
+        self._rows = rows
+
+    def __getitem__(self, code: str) -> Division:
+        return Division._make(self._rows[code])
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
 class Gazetteer:
     """All divisions from data/admin_divisions, indexed by every name a report may print."""
 
     def __init__(self) -> None:
-        self.by_code: dict[str, Division] = {}
+        self.by_code: Mapping[str, Division] = {}
         self.names: dict[str, list[str]] = {}
         self._load()
         self.aliases = sorted(self._aliases(), key=lambda a: len(a.name), reverse=True)
@@ -83,6 +108,12 @@ class Gazetteer:
                 self.names.setdefault(name, []).append(division.code)
 
     def _load(self) -> None:
+        """The divisions and the name index, from the cache when the CSVs and this code are unchanged."""
+        inputs = [Path(__file__).read_bytes(), *((ADMIN_DIVISIONS / name).read_bytes() for name in DIVISION_FILES)]
+        rows, self.names = cached("gazetteer", inputs, self._build)
+        self.by_code = Divisions(rows)
+
+    def _build(self) -> tuple[dict[str, tuple[str | None, ...]], dict[str, list[str]]]:
         for code, name in self._rows("provinces.csv", "code", "name"):
             self._add(Division(code, name, "province", None, None, code), name)
         for code, name, province in self._rows("cities.csv", "code", "name", "provinceCode"):
@@ -95,6 +126,7 @@ class Gazetteer:
         for code, name, county, city, province in self._rows("streets.csv", "code", "name", "areaCode", "cityCode", "provinceCode"):
             division = Division(code, name, "township", county, city, province)
             self._add(division, name, self._without_parent_prefix(division))
+        return {code: tuple(d) for code, d in self.by_code.items()}, self.names
 
     def _without_parent_prefix(self, division: Division) -> str:
         """济源市承留镇 is printed as 承留镇: index the name without its county or city prefix."""

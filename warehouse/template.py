@@ -17,16 +17,10 @@ from pathlib import Path
 
 import duckdb
 
-CACHE_ENV = "GONGKAI_CACHE"
+from gongkai.paths import CACHE_ENV, cache_folder  # noqa: F401 - CACHE_ENV: where tests point the cache
+
 ROOT = Path(__file__).resolve().parent.parent
 CODE = ("warehouse", "transforms")
-
-
-def cache_folder() -> Path:
-    explicit = os.environ.get(CACHE_ENV)
-    if explicit:
-        return Path(explicit)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gongkai"
 
 
 def template_key() -> str:
