@@ -54,7 +54,7 @@ class Token:
 @lru_cache(maxsize=1)
 def _label_pattern() -> re.Pattern[str]:
     """Every template label, longest first, tolerant of spaces, brackets and punctuation inside it."""
-    keys = sorted({e.key for e in label_entries() if e.key}, key=len, reverse=True)
+    keys = sorted({e.key for e in label_entries() if e.key}, key=lambda k: (-len(k), k))  # one pattern in every process: it is cached
     alternatives = [_SEP.join(re.escape(ch) for ch in key) for key in keys]
     return compile_regex(rf"(?P<num>{_NUMBERING})?(?P<label>{'|'.join(alternatives)})|(?P<number>{_NUMBER})")
 

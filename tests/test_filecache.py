@@ -1,7 +1,10 @@
 """The gazetteer and the label regex reloaded from the cache folder equal the ones built from the files."""
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -83,3 +86,11 @@ def test_a_value_marshal_cannot_store_is_built_every_time(tmp_path: Path, monkey
     assert filecache.cached("plain", [b"x"], lambda: [1, "二"]) == [1, "二"]
     assert filecache.cached("plain", [b"x"], lambda: "not called") == [1, "二"]
     assert filecache.cached("plain", [b"y"], lambda: "other inputs") == "other inputs"
+
+
+def test_the_label_regex_is_the_same_in_every_process() -> None:
+    """Cached by its text, so the text may not depend on string hashing (set order)."""
+    code = "from extractors.stream import _label_pattern; import hashlib; print(hashlib.sha256(_label_pattern().pattern.encode()).hexdigest())"
+    seen = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
+    assert len(seen) == 1 and len(next(iter(seen))) == 65
