@@ -38,6 +38,7 @@ _HEADING_BEFORE = re.compile(r"[一二三四五六七八九十][、.][^\s\d、�
 _HEADING_SPLIT = re.compile(r"(?<![一二三四五六七八九十])(?=[一二三四五六七八九十][、][^\d])")
 _MD_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _WORD_NOISE = re.compile(r"\[bookmark:[^\]]*\]")
+_MEASURE = re.compile(r"(?:件|项|条|个|次|份|人|元|万元|家|场|期|篇|余|多|宗|起|批|类|户|%)")
 _PUNCT_NA = frozenset("—-–/／\\×")
 _PAGE_MARK = re.compile(r"(?:(?<=\s)|^)[-~—–]\d{1,4}[-~—–](?=\s|$)")  # "-3-" between spaces: a page number, not cells
 TRAILING_GAP = "\x00gap"
@@ -131,7 +132,7 @@ def _classify(text: str, tokens: list[Token]) -> None:
         following = real[i + 1] if i + 1 < len(real) else None
         if previous is None or previous.kind not in ("label", "number", "na"):
             token.kind = "other"
-        elif following is not None and following.kind in ("other", "label_in_prose"):
+        elif following is not None and following.kind in ("other", "label_in_prose") and _runs_into(text, token, following):
             token.kind = "other"
     # a run of labels with no value is a table header only if it touches no prose
     i = 0
@@ -151,6 +152,16 @@ def _classify(text: str, tokens: list[Token]) -> None:
     for token in real:
         if token.kind == "label_in_prose":
             token.kind = "other"
+
+
+def _runs_into(text: str, number: Token, following: Token) -> bool:
+    """The words after a number make it prose (`行政许可57项`) when they touch it on its line, or
+    start the next line with a measure word (`57` / `项`); a table's last value followed on the next
+    line by a vertical label's character (`31` / `年`) or a heading number (`三、`) is a value."""
+    between = text[number.end:following.start]
+    if "\n" not in between:
+        return True
+    return bool(_MEASURE.match(text, following.start))
 
 
 def _is_heading(text: str, token: Token) -> bool:
