@@ -445,7 +445,7 @@ def _write(row: RowMatch, keys: list[Key], candidates: list[Candidate], decided,
             value = None
         cell = by_key[key]
         parts = {(c[i].value, c[i].semantic) if c[i] else None for c in candidates}
-        part = candidates[0][i]
+        part = candidates[0][i] if candidates else None  # no placement left: the cell stays NULL
         if len(parts) == 1 and part is not None:
             printed, _ = cell_value(key[0], key[1], part.text, part.ref)
             cell.value, cell.value_semantic, cell.raw_text, cell.source_ref = printed.value, printed.value_semantic, part.text, part.ref
