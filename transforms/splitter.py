@@ -38,6 +38,7 @@ MAX_ROW_WORK = 2_000  # steps (splits tried, placements) for one row's candidate
 MAX_WORK = 15_000  # search steps for one document's table
 MAX_SHOWN = 6
 TOLERANCE = 1e-6
+INDEX_SCALE = 1e4  # candidates indexed by contribution in steps of 1e-4, far above TOLERANCE: a neighbour step is always looked up too
 COUNTED = ("number", "zero", "inferred")
 Key = tuple[str, str | None]
 UNKNOWN = "unknown"  # a lost cell: a number to solve
@@ -145,12 +146,32 @@ def _with_gaps(parts: list[Part], gaps: bool, spare: int, room: int) -> list[tup
     return out
 
 
+class _Done(Exception):
+    """Every cell of a component already has two different values: more assignments change nothing."""
+
+
+class _Seen(Exception):
+    """An assignment used this option of the tracked row: try the row's next option."""
+
+    def __init__(self, row: int) -> None:
+        super().__init__(row)
+        self.row = row
+
+
+OPEN = object()  # a cell two satisfying assignments give different values
+
+
 class _Solver:
     """Backtracking over the rows' candidates with the identities as constraints.
 
     Each row's candidates are first reduced on their own: lost cells an identity of that row alone
-    determines are solved, candidates that break an identity are dropped, equal rows merged. Most
-    rows then have one candidate left and the search only branches where rows really are open.
+    determines are solved, candidates that break an identity are dropped, equal rows merged. Rows no
+    identity links are solved apart: their assignments combine freely, so searching their product
+    would only repeat work. Within a linked group the search does not enumerate every assignment;
+    it asks, per cell, whether any satisfying assignment gives it a second value (see
+    _solve_group). The next row placed is the one with fewest candidates left; where an identity's
+    other cells are all placed, a row's candidates come from an index of what each adds to it.
+    None of this changes which assignments satisfy the identities, only how fast they are found.
     """
 
     def __init__(self, fixed: dict[Key, float | str], rows: list[tuple[list[Key], list[Candidate], bool]],
@@ -158,12 +179,21 @@ class _Solver:
         self.instances, self.budget = instances, budget
         self.keys = [keys for keys, _, _ in rows]
         self.state: dict[Key, float | str] = dict(fixed)
-        for keys in self.keys:
-            for key in keys:
-                self.state[key] = UNKNOWN
-        self.touching = [[inst for inst in instances if set(keys) & set(inst[1] + inst[2])] for keys in self.keys]
+        self.row_of = {key: r for r, keys in enumerate(self.keys) for key in keys}
+        for key in self.row_of:
+            self.state[key] = UNKNOWN
+        self.inst_rows = [frozenset(self.row_of[k] for k in inst[1] + inst[2] if k in self.row_of) for inst in instances]
+        self.touching = [[i for i, rs in enumerate(self.inst_rows) if r in rs] for r in range(len(rows))]
+        self.sides = [[(frozenset(self.row_of[k] for k in side if k in self.row_of),
+                        any(k not in self.row_of and isinstance(self.state.get(k, NOT_REPORTED), str) for k in side))
+                       for side in inst[1:]] for inst in instances]
+        # An identity that cannot hold whatever the unplaced cells are prunes early only if unplaced
+        # cells are never negative; a row printing a negative number is checked once its rows are placed.
+        self.bounds = all(not isinstance(v, float) or v >= 0
+                          for _, candidates, blank in rows for c in candidates for v in (_part_value(p, blank) for p in c))
         self.options = [self._reduce(r, candidates, blank) for r, (_, candidates, blank) in enumerate(rows)]
-        self.order = sorted(range(len(rows)), key=lambda r: len(self.options[r]))
+        self.index: dict[tuple[int, int], tuple[dict[int, list[int]], list[int]]] = {}
+        self.outside: dict[int, list[tuple[int, list[tuple[float, Key]]]]] = {}
 
     def _tick(self) -> None:
         self.budget[0] -= 1
@@ -171,44 +201,241 @@ class _Solver:
             raise TooMany
 
     def _reduce(self, r: int, candidates: list[Candidate], blank: bool) -> list[list[float | str]]:
-        keys = set(self.keys[r])
-        local = [inst for inst in self.touching[r] if all(k in keys or self.state.get(k) != UNKNOWN for k in inst[1] + inst[2])]
+        keys = self.keys[r]
+        local = [self.instances[i] for i in self.touching[r] if self.inst_rows[i] == {r}]
+        checked = [self.instances[i] for i in self.touching[r]] if self.bounds else local
         out: dict[tuple, list[float | str]] = {}
-        saved = [self.state[k] for k in self.keys[r]]
         for candidate in candidates:
             self._tick()
-            self.state.update(zip(self.keys[r], [_part_value(part, blank) for part in candidate]))
-            if not all(_consistent(self.state, inst) for inst in self.touching[r]):
+            self.state.update(zip(keys, [_part_value(part, blank) for part in candidate]))
+            if not all(_consistent(self.state, inst) for inst in checked):
                 continue
-            solved = _propagate(self.state, local, self.keys[r]) if local else self.state
+            solved = _propagate(self.state, local, keys) if local else self.state
             if solved is None:
                 continue
-            values = [solved[k] for k in self.keys[r]]
+            values = [solved[k] for k in keys]
             out.setdefault(tuple(values), values)
-        self.state.update(zip(self.keys[r], saved))
+        self.state.update((k, UNKNOWN) for k in keys)
         return list(out.values())
 
-    def solutions(self) -> list[dict[Key, float | None]]:
-        found: list[dict[Key, float | None]] = []
-        if all(self.options):
-            self._search(0, found)
-        return found
+    def agreement(self) -> dict[Key, object] | None:
+        """Per cell of the rows, the value every satisfying assignment gives it (OPEN where two
+        differ, None where it stays unsolved); None when no assignment satisfies the identities."""
+        if not all(self.options):
+            return None
+        if not all(_consistent(self.state, inst) for inst, rs in zip(self.instances, self.inst_rows) if not rs):
+            return None
+        out: dict[Key, object] = {}
+        for group in self._groups():
+            tally = self._solve_group(group)
+            if tally is None:
+                return None
+            out.update(tally)
+        return out
 
-    def _search(self, depth: int, found: list) -> None:
+    def _groups(self) -> list[list[int]]:
+        """Rows linked by identities, each group in row order."""
+        parent = list(range(len(self.keys)))
+
+        def root(r: int) -> int:
+            while parent[r] != r:
+                r = parent[r]
+            return r
+        for rs in self.inst_rows:
+            linked = sorted(rs)
+            for other in linked[1:]:
+                parent[root(other)] = root(linked[0])
+        groups: dict[int, list[int]] = {}
+        for r in range(len(self.keys)):
+            groups.setdefault(root(r), []).append(r)
+        return list(groups.values())
+
+    def _solve_group(self, group: list[int]) -> dict[Key, object] | None:
+        """Each cell's agreed value over the group's satisfying assignments (OPEN where two differ).
+
+        Rows with one option are placed once. After a first assignment, each row's options that
+        could still give one of its cells a second value are tried, each once, at the top of the
+        search; an option some assignment uses is recorded with its values, one that none uses is
+        proven so. A cell then has every value a satisfying assignment gives it, except a lost cell
+        whose value the identities solve from the other rows: that one gets a search of its own,
+        which stops at the first assignment giving it another value. Exact, and bounded by the
+        table's work budget.
+        """
+        members = set(group)
+        self.group_instances = [inst for inst, rs in zip(self.instances, self.inst_rows) if rs & members]
+        self.group_keys = [k for r in group for k in self.keys[r]]
+        self.tally: dict[Key, object] = {}
+        self.placed: set[int] = set()
+        self.current: dict[int, int] = {}
+        self.seen: dict[int, set[int]] = {r: set() for r in group}
+        try:
+            for r in sorted(group, key=lambda r: len(self.options[r])):
+                if len(self.options[r]) == 1 and not self._place(r, 0):
+                    return None
+            open_rows = sorted((r for r in group if r not in self.placed), key=lambda r: len(self.options[r]))
+            self._run(open_rows, None, None)
+            if not self.tally:
+                return None
+            for r in open_rows:  # which options of each row some assignment uses
+                unseen = set(range(len(self.options[r]))) - self.seen[r]
+                if unseen and not all(self.tally[k] is OPEN for k in self.keys[r]):
+                    self._run(open_rows, (r, unseen), None, support=True)
+            for r in group:  # a lost cell's value depends on the other rows: search for another one
+                for position, key in enumerate(self.keys[r]):
+                    if self.tally[key] is OPEN or all(self.options[r][o][position] != UNKNOWN for o in self.seen[r]):
+                        continue  # every option an assignment uses was seen, with its value
+                    others = {o for o in self.seen[r] if not _gives(self.options[r][o][position], self.tally[key])}
+                    self._run(open_rows, (r, others), key)
+            return self.tally
+        finally:
+            for r in self.placed:
+                self.state.update((k, UNKNOWN) for k in self.keys[r])
+
+    def _place(self, r: int, option: int) -> bool:
+        """Place a row's option; False if an identity it touches can no longer hold."""
+        self.state.update(zip(self.keys[r], self.options[r][option]))
+        self.placed.add(r)
+        self.current[r] = option
+        return all(_consistent(self.state, self.instances[j]) for j in self.touching[r]
+                   if (self.bounds or self.inst_rows[j] <= self.placed) and not self._open_both(j))
+
+    def _open_both(self, j: int) -> bool:
+        """Both sides of identity j still have a cell that is no number (a blank, or an unplaced row):
+        it holds whatever the rest is, so checking it is no use."""
+        return all(blank or not rows <= self.placed for rows, blank in self.sides[j])
+
+    def _run(self, rows: list[int], allowed: tuple[int, set[int]] | None, goal: Key | None, support: bool = False) -> None:
+        """Search until an assignment opens `goal` (None: until any assignment), or all were tried.
+
+        With `support`, find every option of the restricted row that some assignment uses: once one
+        is seen, the search moves on to that row's next option."""
+        try:
+            self._search(rows, allowed, goal, support)
+        except _Done:
+            pass
+
+    def _search(self, rows: list[int], allowed: tuple[int, set[int]] | None, goal: Key | None, support: bool) -> None:
         self._tick()
-        if depth == len(self.order):
-            solved = _propagate(self.state, self.instances)
-            if solved is not None:
-                found.append({key: (v if isinstance(v, float) else None) for keys in self.keys for key in keys for v in [solved.get(key)]})
+        unplaced = [r for r in rows if r not in self.placed]
+        if not unplaced:
+            self._leaf(goal, allowed[0] if support and allowed else None)
             return
-        r = self.order[depth]
-        keys = self.keys[r]
-        saved = [self.state[k] for k in keys]
-        for values in self.options[r]:
-            self.state.update(zip(keys, values))
-            if all(_consistent(self.state, inst) for inst in self.touching[r]):
-                self._search(depth + 1, found)
-        self.state.update(zip(keys, saved))
+        if support and allowed is not None and allowed[0] in unplaced:  # each option once, at the top
+            r, candidates = allowed[0], sorted(i for i in self._candidates(allowed[0]) if i in allowed[1])
+        else:
+            r, candidates = self._next(unplaced, allowed)
+        tracked = support and allowed is not None and allowed[0] == r
+        try:
+            for option in candidates:
+                if tracked and (option in self.seen[r] or not self._could_open(r, option)):
+                    continue
+                self._tick()
+                if self._place(r, option):
+                    try:
+                        self._search(rows, allowed, goal, support)
+                    except _Seen as seen:
+                        if seen.row != r:
+                            raise
+        finally:
+            self.placed.discard(r)
+            self.state.update((k, UNKNOWN) for k in self.keys[r])
+
+    def _could_open(self, r: int, option: int) -> bool:
+        """The option may give a cell of its row that is not yet open another value than seen so far."""
+        values = self.options[r][option]
+        return any(self.tally[k] is not OPEN and not _gives(values[i], self.tally[k]) for i, k in enumerate(self.keys[r]))
+
+    def _leaf(self, goal: Key | None, tracked: int | None) -> None:
+        solved = _propagate(self.state, self.group_instances, self.group_keys)
+        if solved is None:
+            return
+        for r, option in self.current.items():
+            self.seen[r].add(option)
+        for key in self.group_keys:
+            v = solved.get(key)
+            v = v if isinstance(v, float) else None
+            if key not in self.tally:
+                self.tally[key] = v
+            elif self.tally[key] is not OPEN and self.tally[key] != v:
+                self.tally[key] = OPEN
+        if tracked is not None:
+            if all(self.tally[k] is OPEN for k in self.keys[tracked]):
+                raise _Done
+            raise _Seen(tracked)
+        if goal is None or self.tally[goal] is OPEN:
+            raise _Done
+
+    def _next(self, rows: list[int], allowed: tuple[int, set[int]] | None) -> tuple[int, list[int]]:
+        """The unplaced row with fewest candidates left (rows come by number of options, so the scan
+        stops once no later row can have fewer), and those candidates."""
+        best: tuple[int, list[int]] | None = None
+        for r in rows:
+            if best is not None and len(self.options[r]) >= len(best[1]):
+                break
+            candidates = self._candidates(r)
+            if allowed is not None and allowed[0] == r:
+                candidates = [i for i in candidates if i in allowed[1]]
+            if best is None or len(candidates) < len(best[1]):
+                best = (r, candidates)
+        assert best is not None
+        return best
+
+    def _candidates(self, r: int) -> list[int]:
+        """The row's options that can meet the identities whose other cells are all placed (a superset)."""
+        best: list[int] | None = None
+        state = self.state
+        for j, others in self._determining(r):
+            rest = 0.0
+            for sign, key in others:
+                v = state.get(key, NOT_REPORTED)
+                if isinstance(v, str):
+                    break
+                rest += sign * v
+            else:
+                exact, loose = self._index(r, j)
+                need = round(-rest * INDEX_SCALE)
+                found = sorted(exact.get(need - 1, []) + exact.get(need, []) + exact.get(need + 1, []) + loose)
+                if best is None or len(found) < len(best):
+                    best = found
+                    if len(best) <= 1:
+                        break
+        return list(range(len(self.options[r]))) if best is None else best
+
+    def _determining(self, r: int) -> list[tuple[int, list[tuple[float, Key]]]]:
+        """The identities that can fix what row r adds to them: each with its cells outside the row
+        and their sign (reported +, expected -). One with a cell outside the rows that is no number
+        (a blank) never can, and is left out."""
+        if r not in self.outside:
+            out = []
+            for j in self.touching[r]:
+                _, reported, expected = self.instances[j]
+                others = [(sign, k) for sign, side in ((1.0, reported), (-1.0, expected)) for k in side if self.row_of.get(k) != r]
+                if not any(k not in self.row_of and isinstance(self.state.get(k, NOT_REPORTED), str) for _, k in others):
+                    out.append((j, others))
+            self.outside[r] = out
+        return self.outside[r]
+
+    def _index(self, r: int, j: int) -> tuple[dict[int, list[int]], list[int]]:
+        """Row r's options by what they add to identity j (reported minus expected); those with a cell
+        that is no number there (lost, blank) cannot be indexed and are always tried."""
+        if (r, j) not in self.index:
+            _, reported, expected = self.instances[j]
+            position = {k: i for i, k in enumerate(self.keys[r])}
+            terms = [(1.0, position[k]) for k in reported if k in position] + [(-1.0, position[k]) for k in expected if k in position]
+            exact: dict[int, list[int]] = {}
+            loose: list[int] = []
+            for o, values in enumerate(self.options[r]):
+                if any(isinstance(values[i], str) for _, i in terms):
+                    loose.append(o)
+                else:
+                    exact.setdefault(round(sum(s * values[i] for s, i in terms) * INDEX_SCALE), []).append(o)
+            self.index[(r, j)] = (exact, loose)
+        return self.index[(r, j)]
+
+
+def _gives(value: float | str, agreed: object) -> bool:
+    """An option's cell certainly ends as `agreed`: a printed number, or a blank (None); a lost cell may end as anything."""
+    return value != UNKNOWN and (value if isinstance(value, float) else None) == agreed
 
 
 def _part_value(part: Part | None, blank: bool = False) -> float | str:
@@ -238,20 +465,26 @@ def _value(state: dict[Key, float | str], key: Key) -> float | str:
 def _consistent(state: dict[Key, float | str], instance: tuple[str, list[Key], list[Key]]) -> bool:
     """False only when the identity cannot hold whatever the unknown (non-negative) cells are."""
     _, reported, expected = instance
-    sums, unknown = [0.0, 0.0], [0, 0]
-    for side, keys in enumerate((reported, expected)):
-        for key in keys:
-            v = _value(state, key)
-            if v in (UNKNOWN, NOT_REPORTED):  # a blank is no number, but never negative either
-                unknown[side] += 1
-            else:
-                sums[side] += float(v)
-    if not unknown[0] and not unknown[1]:
-        return abs(sums[0] - sums[1]) <= TOLERANCE
-    if not unknown[0]:
-        return sums[1] <= sums[0] + TOLERANCE
-    if not unknown[1]:
-        return sums[0] <= sums[1] + TOLERANCE
+    got_r = got_e = 0.0
+    open_r = open_e = False
+    for key in reported:
+        v = state.get(key, NOT_REPORTED)
+        if isinstance(v, str):  # lost or blank: a blank is no number, but never negative either
+            open_r = True
+        else:
+            got_r += v
+    for key in expected:
+        v = state.get(key, NOT_REPORTED)
+        if isinstance(v, str):
+            open_e = True
+        else:
+            got_e += v
+    if not open_r and not open_e:
+        return abs(got_r - got_e) <= TOLERANCE
+    if not open_r:
+        return got_e <= got_r + TOLERANCE
+    if not open_e:
+        return got_r <= got_e + TOLERANCE
     return True
 
 
@@ -270,14 +503,15 @@ def _propagate(state: dict[Key, float | str], instances, keys: list[Key] | None 
             if not _consistent(state, instance):
                 return None
             _, reported, expected = instance
-            values = [_value(state, k) for k in reported + expected]
-            if NOT_REPORTED in values:
+            got_r = [state.get(k, NOT_REPORTED) for k in reported]
+            got_e = [state.get(k, NOT_REPORTED) for k in expected]
+            if NOT_REPORTED in got_r or NOT_REPORTED in got_e:
                 continue
-            unknown = [k for k in reported + expected if _value(state, k) == UNKNOWN]
+            unknown = [k for k, v in zip(reported + expected, got_r + got_e) if v == UNKNOWN]
             if not unknown:
                 continue
-            known_r = sum(float(_value(state, k)) for k in reported if _value(state, k) != UNKNOWN)
-            known_e = sum(float(_value(state, k)) for k in expected if _value(state, k) != UNKNOWN)
+            known_r = sum(v for v in got_r if v != UNKNOWN)
+            known_e = sum(v for v in got_e if v != UNKNOWN)
             if len(unknown) == 1:
                 key = unknown[0]
                 solved = known_e - known_r if key in reported else known_r - known_e
@@ -401,27 +635,32 @@ def _decide(fixed: dict[Key, float | str], rows, budget: list[int]) -> tuple[lis
     broken = [inst for inst in instances if all(isinstance(_value(structural, k), float) for k in inst[1] + inst[2]) and not _consistent(structural, inst)]
     active = [inst for inst in instances if inst not in broken]
     used = [candidates for _, _, candidates in rows]
+
+    def agree(candidates: list[list[Candidate]], identities) -> dict[Key, object] | None:
+        return _Solver(fixed, [(k, c, _is_stream(row)) for (row, k, _), c in zip(rows, candidates)], identities, budget).agreement()
     try:
-        solutions = _Solver(fixed, [(k, c, _is_stream(row)) for (row, k, _), c in zip(rows, used)], active, budget).solutions()
-        if not solutions and any(row.leading for row, _, _ in rows):  # the printed values did not start the row after all
+        found = [agree(used, active)]
+        if found[0] is None and any(row.leading for row, _, _ in rows):  # the printed values did not start the row after all
             used = full
-            solutions = _Solver(fixed, [(k, c, _is_stream(row)) for (row, k, _), c in zip(rows, used)], active, budget).solutions()
-        relaxed = bool(broken or not solutions)
+            found = [agree(used, active)]
+        relaxed = bool(broken or found[0] is None)
         if relaxed:
             involved = [inst for inst in active if any(isinstance(_value(structural, k), str) for k in inst[1] + inst[2])]
             for dropped in involved:
-                solutions.extend(_Solver(fixed, [(k, c, _is_stream(row)) for (row, k, _), c in zip(rows, used)], [i for i in active if i is not dropped], budget).solutions())
+                found.append(agree(used, [i for i in active if i is not dropped]))
     except TooMany:
         return [None] * len(rows), used, ["too_many"] * len(rows)
+    found = [f for f in found if f is not None]
     out: list[dict[Key, float | None] | None] = []
     how: list[str] = []
     broken_names = ", ".join(sorted({b[0] for b in broken}))
     for _, keys, _ in rows:
         row_out: dict[Key, float | None] = {}
         for key in keys:
-            seen = {s.get(key) for s in solutions}
-            row_out[key] = next(iter(seen)) if len(seen) == 1 else None
-        out.append(row_out if solutions else {})
+            seen = {f[key] for f in found}
+            value = next(iter(seen)) if len(seen) == 1 else None
+            row_out[key] = None if value is OPEN else value  # type: ignore[assignment]
+        out.append(row_out if found else {})
         names = ", ".join(sorted({inst[0] for inst in active if set(keys) & set(inst[1] + inst[2])})) or "none"
         how.append(f"{'relaxed' if relaxed else 'strict'}:{names}" + (f"; ignored because the printed cells break them: {broken_names}" if broken else ""))
     return out, used, how
