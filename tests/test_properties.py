@@ -244,6 +244,9 @@ def test_the_whole_chain_from_grids_never_invents_a_number(blocks, copies: set[i
          "保护第三方合法权益\t0\t0\t0\t0\t1\t-1")  # found by hypothesis: a solve gave a negative cell
 @example("湘潭县易俗河镇2024年政府信息公开工作年度报告\n上年结转政府信息公开申请数量\t0\t0\t0\t0\t0\n予以公开\t2906\t99999.99\t\t0\t3\n"
          "保护第三方合法权益\t0\t0\t0\t0\t0\t1")
+@example("湘潭县易俗河镇2024年政府信息公开工作年度报告\n申请人逾期未按照收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请\t1 234\tÆåÓ\t167\t\t４４０９\t６８９\t５\n"
+         "没有现成信息需要另行制作\t676,253\t200000\t\t2996\t134,244\t\n"
+         "无正当理由大量反复申请\t２２５０\t78832\t00\t６７\t４３０\t32.76\t3,411\t１１５１")  # found with 600 examples: a leading row with no placement once read as not leading (it keeps its own)
 def test_extract_bytes_on_template_like_text_never_invents_a_number(text: str) -> None:
     extraction = extract_bytes(Path("x.txt"), text.encode("utf-8"))  # never raises: failures are quarantines
     assert extraction.status in ("loaded", "quarantined")

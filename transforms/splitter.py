@@ -23,6 +23,7 @@ more identity, so an impossible identity never forces a split elsewhere. The sea
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ MAX_ROW_WORK = 2_000  # steps (splits tried, placements) for one row's candidate
 MAX_WORK = 15_000  # search steps for one document's table
 MAX_SHOWN = 6
 TOLERANCE = 1e-6
+SCALE = 10_000
 INDEX_SCALE = 1e4  # candidates indexed by contribution in steps of 1e-4, far above TOLERANCE: a neighbour step is always looked up too
 COUNTED = ("number", "zero", "inferred")
 Key = tuple[str, str | None]
@@ -184,14 +186,12 @@ class _Solver:
             self.state[key] = UNKNOWN
         self.inst_rows = [frozenset(self.row_of[k] for k in inst[1] + inst[2] if k in self.row_of) for inst in instances]
         self.touching = [[i for i, rs in enumerate(self.inst_rows) if r in rs] for r in range(len(rows))]
-        self.sides = [[(frozenset(self.row_of[k] for k in side if k in self.row_of),
-                        any(k not in self.row_of and isinstance(self.state.get(k, NOT_REPORTED), str) for k in side))
-                       for side in inst[1:]] for inst in instances]
         # An identity that cannot hold whatever the unplaced cells are prunes early only if unplaced
         # cells are never negative; a row printing a negative number is checked once its rows are placed.
         self.bounds = all(not isinstance(v, float) or v >= 0
                           for _, candidates, blank in rows for c in candidates for v in (_part_value(p, blank) for p in c))
         self.options = [self._reduce(r, candidates, blank) for r, (_, candidates, blank) in enumerate(rows)]
+        self._reach()
         self.index: dict[tuple[int, int], tuple[dict[int, list[int]], list[int]]] = {}
         self.outside: dict[int, list[tuple[int, list[tuple[float, Key]]]]] = {}
 
@@ -288,21 +288,70 @@ class _Solver:
                     self._run(open_rows, (r, others), key)
             return self.tally
         finally:
-            for r in self.placed:
-                self.state.update((k, UNKNOWN) for k in self.keys[r])
+            for r in list(self.placed):
+                self._unplace(r)
 
     def _place(self, r: int, option: int) -> bool:
         """Place a row's option; False if an identity it touches can no longer hold."""
         self.state.update(zip(self.keys[r], self.options[r][option]))
         self.placed.add(r)
         self.current[r] = option
-        return all(_consistent(self.state, self.instances[j]) for j in self.touching[r]
-                   if (self.bounds or self.inst_rows[j] <= self.placed) and not self._open_both(j))
+        for j, side, spans, whole in self.terms[r]:
+            self._shift(j, side, whole, spans[option])
+        return all(self._can_hold(j) for j in self.touching[r])
 
-    def _open_both(self, j: int) -> bool:
-        """Both sides of identity j still have a cell that is no number (a blank, or an unplaced row):
-        it holds whatever the rest is, so checking it is no use."""
-        return all(blank or not rows <= self.placed for rows, blank in self.sides[j])
+    def _unplace(self, r: int) -> None:
+        for j, side, spans, whole in self.terms[r]:
+            self._shift(j, side, spans[self.current[r]], whole)
+        self.placed.discard(r)
+        self.state.update((k, UNKNOWN) for k in self.keys[r])
+
+    def _shift(self, j: int, side: int, old: tuple[int, int | None], new: tuple[int, int | None]) -> None:
+        reach = self.reach[j][side]
+        reach[0] += new[0] - old[0]
+        for high, change in ((old[1], -1), (new[1], 1)):
+            if high is None:
+                reach[2] += change  # a blank or lost cell: no upper bound
+            else:
+                reach[1] += change * high
+
+    def _can_hold(self, j: int) -> bool:
+        """Identity j can still hold: the ranges its two sides can reach overlap. A placed row adds
+        what its option adds, an unplaced one anything between its options' least and most, a blank
+        or lost cell any number from 0 up. Sums are kept in integer steps of 1/SCALE, so the test
+        allows each term its rounding and never rejects what _consistent would accept."""
+        (low_r, high_r, open_r), (low_e, high_e, open_e) = self.reach[j]
+        margin = self.margin[j]
+        return (open_e or low_r <= high_e + margin) and (open_r or low_e <= high_r + margin)
+
+    def _reach(self) -> None:
+        """Per identity and side: the least and most it can add up to (integer steps), and how many
+        of its terms have no upper bound; per row, what each option adds to each identity it is in."""
+        self.terms: list[list[tuple[int, int, list[tuple[int, int | None]], tuple[int, int | None]]]] = [[] for _ in self.keys]
+        self.reach: list[list[list[int]]] = []
+        self.margin: list[int] = []
+        for j, inst in enumerate(self.instances):
+            sides = []
+            for side, keys in enumerate(inst[1:]):
+                fixed = [self.state.get(k, NOT_REPORTED) for k in keys if k not in self.row_of]
+                low = sum(_steps(v) for v in fixed if not isinstance(v, str))
+                reach = [low, low, sum(isinstance(v, str) for v in fixed)]
+                for r in sorted({self.row_of[k] for k in keys if k in self.row_of}):
+                    at = [i for i, k in enumerate(self.keys[r]) if k in keys]
+                    spans: list[tuple[int, int | None]] = []
+                    for values in self.options[r]:
+                        number = sum(_steps(values[i]) for i in at if not isinstance(values[i], str))
+                        spans.append((number, None if any(isinstance(values[i], str) for i in at) else number))
+                    whole = (min(lo for lo, _ in spans), None if any(hi is None for _, hi in spans) else max(hi for _, hi in spans)) if spans else (0, 0)
+                    self.terms[r].append((j, side, spans, whole))
+                    reach[0] += whole[0]
+                    if whole[1] is None:
+                        reach[2] += 1
+                    else:
+                        reach[1] += whole[1]
+                sides.append(reach)
+            self.reach.append(sides)
+            self.margin.append(len(inst[1]) + len(inst[2]) + 1 + round(TOLERANCE * SCALE))
 
     def _run(self, rows: list[int], allowed: tuple[int, set[int]] | None, goal: Key | None, support: bool = False) -> None:
         """Search until an assignment opens `goal` (None: until any assignment), or all were tried.
@@ -325,20 +374,18 @@ class _Solver:
         else:
             r, candidates = self._next(unplaced, allowed)
         tracked = support and allowed is not None and allowed[0] == r
-        try:
-            for option in candidates:
-                if tracked and (option in self.seen[r] or not self._could_open(r, option)):
-                    continue
-                self._tick()
+        for option in candidates:
+            if tracked and (option in self.seen[r] or not self._could_open(r, option)):
+                continue
+            self._tick()
+            try:
                 if self._place(r, option):
-                    try:
-                        self._search(rows, allowed, goal, support)
-                    except _Seen as seen:
-                        if seen.row != r:
-                            raise
-        finally:
-            self.placed.discard(r)
-            self.state.update((k, UNKNOWN) for k in self.keys[r])
+                    self._search(rows, allowed, goal, support)
+            except _Seen as seen:
+                if seen.row != r:
+                    raise
+            finally:
+                self._unplace(r)
 
     def _could_open(self, r: int, option: int) -> bool:
         """The option may give a cell of its row that is not yet open another value than seen so far."""
@@ -431,6 +478,11 @@ class _Solver:
                     exact.setdefault(round(sum(s * values[i] for s, i in terms) * INDEX_SCALE), []).append(o)
             self.index[(r, j)] = (exact, loose)
         return self.index[(r, j)]
+
+
+def _steps(value: float) -> int:
+    """A number in integer steps of 1/SCALE, so that range sums are exact."""
+    return round(value * SCALE)
 
 
 def _gives(value: float | str, agreed: object) -> bool:
@@ -622,7 +674,8 @@ def _decide(fixed: dict[Key, float | str], rows, budget: list[int]) -> tuple[lis
     all_keys = list(fixed) + [key for _, keys, _ in rows for key in keys]
     instances = rule_instances(all_keys)
     try:
-        full = [row_candidates(row, False, row.page_drops_blanks) if row.leading else candidates for row, _, candidates in rows]
+        # a leading row read as not leading may have no placement at all (too many lost): it keeps its own
+        full = [(row_candidates(row, False, row.page_drops_blanks) or candidates) if row.leading else candidates for row, _, candidates in rows]
     except TooMany:
         full = [candidates for _, _, candidates in rows]
     # cells the text decides: the same in every placement of their row
