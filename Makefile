@@ -42,6 +42,7 @@ test-fast: install
 
 bench: install
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/splitter.py
 
 clean:
 	rm -rf $(VENV) data/warehouse.duckdb* data/exports data/raw .prefect
