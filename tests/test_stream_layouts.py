@@ -20,9 +20,10 @@ from tests.fixturegen.txt_render import STREAM_LAYOUTS
 EXAMPLES = int(os.environ.get("GONGKAI_HYPOTHESIS_EXAMPLES", "150")) // 10 or 1
 # share of truth cells that must come out decided (the rest NULL), per layout: where empty cells
 # are dropped or printed as nothing, some positions are unknowable
-# paragraphs/dropped: since a page that shows it drops empty cells lets a run lose a cell too (splitter, 076e31f and
-# e0d94eb), more of their cells stay NULL instead of taking a forced split: 67–71% decided across runs, still 0 different numbers
-DECIDED_MIN = {"oneline": 0.95, "spaced": 0.93, "pipes_open": 0.95, "paragraphs": 0.6, "dropped": 0.6}
+# paragraphs/dropped: more cells stay NULL where a page that drops empty cells lets a run lose one.
+# The share is deterministic for a given example count (derandomized seeds; the same under every
+# PYTHONHASHSEED): 72.1% at the default 15 seeds per layout; other counts draw other seeds, hence 0.7
+DECIDED_MIN = {"oneline": 0.95, "spaced": 0.93, "pipes_open": 0.95, "paragraphs": 0.7, "dropped": 0.7}
 GLUED = ("oneline", "spaced")
 COUNTS: dict[str, Counter] = {layout: Counter() for layout in STREAM_LAYOUTS}
 
