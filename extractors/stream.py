@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from gongkai.filecache import compile_regex
@@ -303,6 +303,17 @@ def _read_stretch(stretch: list[tuple[str, str]], builder: _Builder) -> None:
         return stretch[index][1], source - starts[index]
 
     prose_start: int | None = None
+    blanks = _empty_paragraphs(normal, tokens)
+    last_cell = None  # the current row's last cell, while no prose or heading came between
+
+    def empty_cells(token: Token) -> None:
+        """One-cell-per-paragraph text prints an empty cell as an empty paragraph: a cell, not a gap."""
+        if last_cell is None or not blanks.get(id(token)):
+            return
+        if blanks[id(token)] < 0:
+            builder.rows[-1][-1] = replace(builder.rows[-1][-1], trailing_gap=True)
+        for _ in range(blanks[id(token)]):
+            builder.cell(Cell("", last_cell.ref, stream=True))
 
     def flush_prose(end: int) -> None:
         nonlocal prose_start
@@ -319,25 +330,88 @@ def _read_stretch(stretch: list[tuple[str, str]], builder: _Builder) -> None:
 
     for token in tokens:
         if token.kind == "other":
+            if prose_start is None:
+                empty_cells(token)
+                last_cell = None
             prose_start = token.start if prose_start is None else prose_start
             continue
         if token.kind == "junk":
             continue
         if prose_start is not None:
             flush_prose(token.start)
+        empty_cells(token)
         source_start, source_end = where[token.start], where[token.end - 1] + 1
         printed = text[source_start:source_end].strip()
         ref, column = locate(token.start)
         if token.kind == "heading":
             builder.paragraph(printed, ref)
+            last_cell = None
             continue
         line_start = text.rfind("\n", 0, source_start) + 1
         line_end = text.find("\n", source_end)
         alone = not text[line_start:source_start].strip() and not text[source_end: len(text) if line_end < 0 else line_end].strip()
         glued = token.kind == "number" and not alone and len(re.sub(r"\D", "", normal[token.start:token.end])) > 1
-        builder.cell(Cell(printed, f"{ref} char {column + 1}", glued=glued, stream=token.kind in ("number", "na")))
+        last_cell = Cell(printed, f"{ref} char {column + 1}", glued=glued, stream=token.kind in ("number", "na"))
+        builder.cell(last_cell)
     if prose_start is not None:
         flush_prose(len(normal))
+
+
+def _empty_paragraphs(normal: str, tokens: list[Token]) -> dict[int, int]:
+    """Empty cells before each token (by id) where the text puts one cell per paragraph; -1: the gap
+    before it may be spacing or the previous row's last cells (a trailing gap, see Cell.trailing_gap).
+
+    When every cell of a stretch stands in its own paragraph (s >= 2 newlines between any two cells,
+    s the smallest such gap), a gap of s + k*s newlines holds k empty paragraphs. They are empty cells
+    only where the text shows it prints them: some gap between two values holds one (spacing is never
+    put inside a row). Before a value or a row label they are k empty cells; before a table's heading,
+    header or prose they may be spacing, so the row before only ends there. A stretch that puts two
+    cells on one line, or one per line (s = 1, where a blank line may be only a paragraph break), or a
+    gap that is not a whole number of empty paragraphs gives nothing.
+    """
+    gaps: list[tuple[Token, Token, int]] = []
+    previous: Token | None = None
+    for token in tokens:
+        if token.kind == "junk":
+            continue
+        if previous is not None and previous.kind in _CELL_KINDS:
+            between = normal[previous.end:token.start]
+            if not between or _JUNK.fullmatch(between):
+                gaps.append((previous, token, between.count("\n")))
+        previous = token
+    step = min((n for _, token, n in gaps if token.kind in _CELL_KINDS), default=0)
+    if step < 2:
+        return {}
+    empties = {id(token): (n - step) // step for _, token, n in gaps if n > step and (n - step) % step == 0}
+    if not any(empties.get(id(token)) and before.kind in _VALUE_KINDS and token.kind in _VALUE_KINDS for before, token, _ in gaps):
+        return {}
+    return {id(token): (empties[id(token)] if _inside_table(normal, token) else -1) for _, token, _ in gaps if empties.get(id(token))}
+
+
+_CELL_KINDS = ("label", "number", "na")
+_VALUE_KINDS = ("number", "na")
+
+
+def _inside_table(normal: str, token: Token) -> bool:
+    """A value or a row label (which may also head a column: （七）总计) continues a table; anything else may start one."""
+    if token.kind in _VALUE_KINDS:
+        return True
+    if token.kind != "label":
+        return False
+    match = _label_pattern().match(normal, token.start)
+    kinds = _label_kinds().get(label_key(match.group("label")), frozenset()) if match and match.group("label") else frozenset()
+    return bool(kinds & _ROW_KINDS)
+
+
+_ROW_KINDS = frozenset({"row2", "row3", "group3"})
+
+
+@lru_cache(maxsize=1)
+def _label_kinds() -> dict[str, frozenset[str]]:
+    kinds: dict[str, set[str]] = {}
+    for entry in label_entries():
+        kinds.setdefault(entry.key, set()).add(entry.kind)
+    return {key: frozenset(v) for key, v in kinds.items()}
 
 
 def _stretch_cells(text: str, ref: str, offset: int) -> list[Cell | str]:

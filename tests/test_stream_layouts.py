@@ -68,3 +68,39 @@ def test_stream_layout_reads_back_equal_or_null(layout: str) -> None:
     cells = counts["right"] + counts["null"] + counts["wrong"]
     assert counts["wrong"] == 0
     assert counts["right"] / cells >= DECIDED_MIN[layout], dict(counts)
+
+
+def _stream_cells(text: str) -> list[list[tuple[str, bool]]]:
+    from extractors.model import Grid
+    from extractors.stream import stream_blocks
+
+    blocks = stream_blocks([(line, f"line {i}") for i, line in enumerate(text.split("\n"), start=1)])
+    return [[(c.text, c.trailing_gap) for c in row] for b in blocks if isinstance(b, Grid) for row in b.rows]
+
+
+def _stream_rows(text: str) -> list[list[str]]:
+    return [[t for t, _ in row] for row in _stream_cells(text)]
+
+
+def test_an_empty_paragraph_between_cells_is_an_empty_cell() -> None:
+    # one cell per paragraph (a blank line between any two cells) and an empty paragraph between two
+    # values (the text prints its blanks): an extra empty paragraph before a value or a row label is
+    # a blank cell, also with `|`-only lines between the cells
+    assert _stream_rows("规章\n\n\n\n0\n\n\n\n6\n\n行政规范性文件\n\n4\n\n\n\n行政许可\n\n3") == [
+        ["规章", "", "0", "", "6", "行政规范性文件", "4", "", "行政许可", "3"]]
+    assert _stream_rows("规章\n|\n\n|\n0\n|\n\n|\n6\n|\n行政许可\n|\n3") == [["规章", "", "0", "", "6", "行政许可", "3"]]
+    # before a table's header, heading or prose it may be spacing: the row only ends there (its last
+    # cells are unknowable: Cell.trailing_gap), no cell is added
+    cells = _stream_cells("规章\n\n0\n\n\n\n6\n\n行政规范性文件\n\n4\n\n21\n\n\n\n第二十条第（五）项")
+    assert cells == [[("规章", False), ("0", False), ("", False), ("6", False), ("行政规范性文件", False),
+                      ("4", False), ("21", True), ("第二十条第（五）项", False)]]
+
+
+def test_blank_lines_that_are_not_whole_empty_paragraphs_add_no_cell() -> None:
+    # one cell per line (a blank line may be only a paragraph break), two cells on one line, a gap
+    # of 3 newlines where cells are 2 apart, or no empty paragraph between two values (nothing shows
+    # that the text prints its blanks): nothing is added
+    assert _stream_rows("规章\n0\n\n6\n行政规范性文件\n4\n\n\n21") == [["规章", "0", "6", "行政规范性文件", "4", "21"]]
+    assert _stream_rows("规章 0\n\n\n\n6\n\n行政规范性文件\n\n4") == [["规章", "0", "6", "行政规范性文件", "4"]]
+    assert _stream_rows("规章\n\n\n0\n\n6\n\n\n\n\n行政规范性文件\n\n4") == [["规章", "0", "6", "行政规范性文件", "4"]]
+    assert _stream_rows("规章\n\n\n\n0\n\n6\n\n行政规范性文件\n\n\n\n4") == [["规章", "0", "6", "行政规范性文件", "4"]]
