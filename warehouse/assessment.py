@@ -339,8 +339,9 @@ _REPEATED = f"""
 WITH cur AS ({_CURRENT}), rule AS (SELECT * FROM cfg_rules WHERE rule_id = 'tables_repeated'),
 fp AS (
     SELECT document_id,
-           md5(string_agg(metric_id || '|' || coalesce(applicant, '') || '|' || value_semantic || '|' || coalesce(CAST(value AS VARCHAR), ''),
-                          ',' ORDER BY metric_id, applicant)) AS fingerprint,
+           -- order-free: a sum of per-cell hashes needs constant memory per document (an ordered text
+           -- aggregate over every value ran out of memory at national scale)
+           (count(*), sum(hash(metric_id, coalesce(applicant, ''), value_semantic, coalesce(CAST(value AS VARCHAR), '')))) AS fingerprint,
            coalesce(sum(abs(value)), 0) > 0 AS has_numbers
     FROM fact_value WHERE document_id IN (SELECT document_id FROM cur) GROUP BY document_id
 ), years AS (
