@@ -4,26 +4,27 @@ reads back to the same values or to NULL, never to a different number; most cell
 from __future__ import annotations
 
 import os
+import random
 import tempfile
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from conftest import read_truth
 from gongkai.extract import extract_file
 from tests.fixturegen import generate_corpus
 from tests.fixturegen.txt_render import STREAM_LAYOUTS
 
-EXAMPLES = int(os.environ.get("GONGKAI_HYPOTHESIS_EXAMPLES", "150")) // 10 or 1
+# 40 documents per layout: with 15 the decided share moved by several points from one set of seeds to another
+SEEDS = [random.Random(f"stream-layouts:{i}").randrange(10**6) for i in range(int(os.environ.get("GONGKAI_STREAM_SEEDS", "40")))]
 # share of truth cells that must come out decided (the rest NULL), per layout: where empty cells
 # are dropped or printed as nothing, some positions are unknowable
 # paragraphs/dropped: more cells stay NULL where a page that drops empty cells lets a run lose one.
-# The share is deterministic for a given example count (derandomized seeds; the same under every
-# PYTHONHASHSEED): 72.1% at the default 15 seeds per layout; other counts draw other seeds, hence 0.7
-DECIDED_MIN = {"oneline": 0.95, "spaced": 0.93, "pipes_open": 0.95, "paragraphs": 0.7, "dropped": 0.7}
+# The seeds are fixed (SEEDS), not drawn by hypothesis: the derandomized draw differed between the
+# whole suite and this file alone (68% vs 72% decided), most likely because Hypothesis also draws
+# from the constants of the modules loaded in the process. Measured at these seeds: oneline 97.6%,
+# spaced 93.8%, pipes_open 99.3%, paragraphs and dropped 82.1%.
+DECIDED_MIN = {"oneline": 0.95, "spaced": 0.93, "pipes_open": 0.95, "paragraphs": 0.8, "dropped": 0.8}
 GLUED = ("oneline", "spaced")
 COUNTS: dict[str, Counter] = {layout: Counter() for layout in STREAM_LAYOUTS}
 
@@ -58,12 +59,8 @@ def _read_back(layout: str, seed: int) -> Counter:
 
 @pytest.mark.parametrize("layout", STREAM_LAYOUTS)
 def test_stream_layout_reads_back_equal_or_null(layout: str) -> None:
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-    @given(st.integers(0, 10**6))
-    def check(seed: int) -> None:
+    for seed in SEEDS:
         COUNTS[layout].update(_read_back(layout, seed))
-
-    check()
     counts = COUNTS[layout]
     cells = counts["right"] + counts["null"] + counts["wrong"]
     assert counts["wrong"] == 0
