@@ -5,7 +5,9 @@ A report given as `s3://bucket/inbox/x.pdf` becomes an `ObjectPath`: a Job holdi
 pickled to any Dask worker, which reads the bytes from the bucket itself, so the workers need no
 shared file system. Only the URL travels; the connection is made where the file is read, from the
 usual AWS settings there (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_ENDPOINT_URL` for an
-S3-compatible server such as MinIO, or `~/.aws/config`). fsspec is imported only for such paths.
+S3-compatible server such as MinIO, or `~/.aws/config`). The local worker pool is the exception:
+its processes fork from a server started once, so each job there carries the submitting process's
+AWS_*/FSSPEC_* settings (`client_settings`). fsspec is imported only for such paths.
 """
 from __future__ import annotations
 
@@ -145,3 +147,41 @@ AnyPath = Union[Path, ObjectPath]
 def location(text: str | Path) -> AnyPath:
     """A command-line or configured location: an fsspec URL becomes an ObjectPath, anything else a Path."""
     return ObjectPath(text) if is_url(text) else Path(text)
+
+
+CLIENT_SETTING_PREFIXES = ("AWS_", "FSSPEC_")
+"""Environment variables that configure object-storage clients (boto/s3fs and fsspec)."""
+
+
+def client_settings(path: AnyPath) -> dict[str, str] | None:
+    """This process's storage-client settings, for a local worker about to read `path` from a bucket.
+    A local pool's processes are forked from a server started once, with the environment of that
+    moment; the settings of the moment a file is submitted are the ones that must apply."""
+    if not isinstance(path, ObjectPath):
+        return None
+    import os
+
+    return {k: v for k, v in os.environ.items() if k.startswith(CLIENT_SETTING_PREFIXES)}
+
+
+def use_client_settings(settings: dict[str, str] | None) -> None:
+    """Adopt the submitting process's storage-client settings in this worker. Cached clients were made
+    with the old ones, so they are dropped when anything changed."""
+    if not settings:
+        return
+    import os
+
+    stale = [k for k in os.environ if k.startswith(CLIENT_SETTING_PREFIXES) and k not in settings]
+    changed = bool(stale) or any(os.environ.get(k) != v for k, v in settings.items())
+    if not changed:
+        return
+    for k in stale:
+        del os.environ[k]
+    os.environ.update(settings)
+    import fsspec
+
+    for protocol in ("s3", "s3a"):
+        try:
+            fsspec.get_filesystem_class(protocol).clear_instance_cache()
+        except (ImportError, ValueError):
+            pass  # that protocol's client is not installed

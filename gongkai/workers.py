@@ -33,7 +33,7 @@ from extractors.registry import READERS
 from gongkai import EXTRACTOR_VERSION
 from gongkai.names import shown
 from gongkai.osutil import pid_alive, sha256_file
-from gongkai.storage import AnyPath
+from gongkai.storage import AnyPath, client_settings, use_client_settings
 from gongkai.extract import Extraction, base_document, document_id_for, extract_bytes, quarantined
 
 DEFAULT_TIMEOUT_S = 120
@@ -288,14 +288,15 @@ def _cpu_backstop(limits: Limits) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
 
-def _worker_task(job: Job, limits: Limits) -> Extraction:
+def _worker_task(job: Job, limits: Limits, settings: dict[str, str] | None = None) -> Extraction:
+    use_client_settings(settings)
     _cpu_backstop(limits)
     return extract_limited(job, limits)
 
 
-def _isolated_main(job: Job, limits: Limits, sender, parent_pid: int) -> None:
+def _isolated_main(job: Job, limits: Limits, sender, parent_pid: int, settings: dict[str, str] | None) -> None:
     _init_worker(limits.memory_mb, parent_pid)
-    result = _worker_task(job, limits)
+    result = _worker_task(job, limits, settings)
     try:
         sender.send(result)
     except MemoryError:
@@ -307,7 +308,7 @@ def run_isolated(job: Job, limits: Limits) -> Extraction:
     """Run one job alone in a fresh process: if the process dies, its exit status says how."""
     context = multiprocessing.get_context("forkserver")
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_isolated_main, args=(job, limits, sender, os.getpid()), daemon=True)
+    process = context.Process(target=_isolated_main, args=(job, limits, sender, os.getpid(), client_settings(job.path)), daemon=True)
     process.start()
     sender.close()
     result = None
@@ -373,7 +374,7 @@ def extract_many(jobs: Iterable[Job], limits: Limits = Limits(), workers: int | 
             while pending or running:
                 while pending and len(running) < workers * 2:
                     job = pending.pop()
-                    running[pool.submit(_worker_task, job, limits)] = job
+                    running[pool.submit(_worker_task, job, limits, client_settings(job.path))] = job
                 done, _ = wait(running, timeout=limits.timeout_s + limits.grace_s, return_when=FIRST_COMPLETED)
                 if not done:  # no worker finished within the timeout: one is stuck where the alarm cannot reach
                     break

@@ -249,3 +249,34 @@ def test_raw_files_read_from_a_bucket_get_the_dates_of_its_manifest(s3, tmp_path
     assert {("first_seen", date(2025, 2, 3)), ("last_modified", date(2025, 1, 28))} <= {c[1:] for c in candidates}
     assert published[0][3] == date(2025, 2, 3)                          # first sighting: published no later
     assert (fetches, candidates, published) == _dates(local_db)
+
+
+_LATE_SETTINGS = """
+import os, sys
+from pathlib import Path
+from gongkai.ingest import ingest
+from gongkai.storage import location
+settings = dict(arg.split("=", 1) for arg in sys.argv[3:])
+out = Path(sys.argv[1])
+first = ingest([Path(sys.argv[2])], out / "local.duckdb")  # starts the local workers' server: no S3 settings yet
+bucket = settings.pop("BUCKET")
+os.environ.update(settings)                                  # as a long-lived process (a flow) may set them later
+second = ingest([location("s3://%s/late/report.txt" % bucket)], out / "bucket.duckdb")
+print(first.loaded, second.loaded, second.quarantined)
+"""
+
+
+def test_local_workers_started_before_the_settings_read_the_bucket_with_the_settings_of_submission(s3, s3_endpoint, tmp_path):
+    """The local pool's processes fork from a server started once; a file in a bucket submitted after
+    the S3 settings changed is read with the settings of the moment (it was quarantined with
+    'Unable to locate credentials' when an earlier ingest in the same process had started the server)."""
+    from gongkai.storage import ObjectPath
+
+    sample = sorted(SAMPLES.glob("*.txt"))[0]
+    ObjectPath(f"{s3}/late/report.txt").write_bytes(sorted(SAMPLES.glob("*.txt"))[1].read_bytes())
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FSSPEC_"))}
+    args = [f"{k}={v}" for k, v in s3_endpoint.items()] + [f"BUCKET={BUCKET}"]
+    done = subprocess.run([sys.executable, "-c", _LATE_SETTINGS, str(tmp_path), str(sample), *args],
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["1", "1", "0"], done.stdout + done.stderr[-2000:]
