@@ -8,6 +8,7 @@ so a candidate that arrives later (a new fetch) changes it on the next publish.
 """
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import tempfile
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from extractors.filemeta import html_meta
-from gongkai.storage import AnyPath, ObjectPath, ObjectStat, location
+from gongkai.storage import AnyPath, ObjectPath, location
 from transforms.pubdate import PubDateCandidate, fetch_candidates, parse_date, plausible, sources
 from warehouse.columnar import insert_columns, rows_to_columns
 
@@ -31,28 +32,27 @@ class Fetch:
     last_modified: str | None
 
 
-_REMOTE_MANIFESTS: dict[str, tuple[ObjectStat, Path]] = {}
-"""Local copies of manifests in object storage, by URL, with the object's size and time when fetched."""
+_REMOTE_MANIFESTS: dict[str, Path] = {}
+"""The last local copy of each manifest in object storage, by URL; the copy before it is removed."""
 
 
 def _readable_manifest(manifest: AnyPath, checked: dict[str, Path | None]) -> Path | None:
     """A local file SQLite can open for the manifest, or None. A manifest in a bucket is downloaded
-    once and fetched again only when the object changed (checked once per batch, in `checked`)."""
+    once per batch (`checked`): an object's size and time are not a safe sign that it is unchanged
+    (a bucket emptied and filled again within a second; listings cached by the client)."""
     key = str(manifest)
     if key in checked:
         return checked[key]
     found: Path | None = None
     if isinstance(manifest, ObjectPath):
-        cached = _REMOTE_MANIFESTS.get(key)
+        local = Path(tempfile.mkdtemp(prefix="gongkai-manifest-")) / MANIFEST_NAME
         try:
-            stat = manifest.stat()
-            if cached is not None and cached[0] == stat and cached[1].is_file():
-                found = cached[1]
-            else:
-                local = Path(tempfile.mkdtemp(prefix="gongkai-manifest-")) / MANIFEST_NAME
-                manifest.download(local)
-                _REMOTE_MANIFESTS[key] = (stat, local)
-                found = local
+            manifest.download(local)
+            previous = _REMOTE_MANIFESTS.get(key)
+            _REMOTE_MANIFESTS[key] = local
+            if previous is not None:
+                shutil.rmtree(previous.parent, ignore_errors=True)
+            found = local
         except OSError:
             found = None  # no manifest in the bucket (or unreachable): no dates from it; the document loads anyway
     elif manifest.is_file():
