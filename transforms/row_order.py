@@ -26,9 +26,8 @@ from __future__ import annotations
 from transforms.checks import rule_instances, rules
 from transforms.matcher import MatchResult, RowMatch
 from transforms.rows import LongValue, Note
+from transforms.splitter import COUNTED, TOLERANCE  # what counts as a number while a document is read, and the same slack
 
-COUNTED = ("number", "zero", "inferred")
-TOLERANCE = 1e-6
 Key = tuple[str, str | None]
 Instance = tuple[str, list[Key], list[Key]]
 
