@@ -11,6 +11,7 @@ AWS_*/FSSPEC_* settings (`client_settings`). fsspec is imported only for such pa
 """
 from __future__ import annotations
 
+import os
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -159,8 +160,6 @@ def client_settings(path: AnyPath) -> dict[str, str] | None:
     moment; the settings of the moment a file is submitted are the ones that must apply."""
     if not isinstance(path, ObjectPath):
         return None
-    import os
-
     return {k: v for k, v in os.environ.items() if k.startswith(CLIENT_SETTING_PREFIXES)}
 
 
@@ -169,8 +168,6 @@ def use_client_settings(settings: dict[str, str] | None) -> None:
     with the old ones, so they are dropped when anything changed."""
     if not settings:
         return
-    import os
-
     stale = [k for k in os.environ if k.startswith(CLIENT_SETTING_PREFIXES) and k not in settings]
     changed = bool(stale) or any(os.environ.get(k) != v for k, v in settings.items())
     if not changed:
