@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from gongkai import EXTRACTOR_VERSION
